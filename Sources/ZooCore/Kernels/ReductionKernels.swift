@@ -1,0 +1,59 @@
+// Reduction kernels over one contiguous block of axes, viewed as [outer, reduced, inner].
+
+extension Kernels {
+    /// Sums [outer, r, inner] over the middle axis into [outer, inner].
+    public static func sumMiddle(_ src: UnsafePointer<Float>, outer: Int, r: Int, inner: Int,
+                                 into dst: UnsafeMutablePointer<Float>) {
+        if inner == 1 {
+            Parallel.forChunks(outer, minimumWork: 65_536, costPerItem: r) { range in
+                for o in range {
+                    let s = src + o * r
+                    var acc0: Float = 0, acc1: Float = 0, acc2: Float = 0, acc3: Float = 0
+                    var i = 0
+                    while i + 4 <= r { acc0 += s[i]; acc1 += s[i + 1]; acc2 += s[i + 2]; acc3 += s[i + 3]; i += 4 }
+                    while i < r { acc0 += s[i]; i += 1 }
+                    dst[o] = (acc0 + acc1) + (acc2 + acc3)
+                }
+            }
+            return
+        }
+        // Split over outer when it is large, otherwise over inner columns.
+        if outer >= Parallel.coreCount * 2 || inner < 1024 {
+            Parallel.forChunks(outer, minimumWork: 65_536, costPerItem: r * inner) { range in
+                for o in range { accumulateRows(src + o * r * inner, r: r, inner: inner, cols: 0..<inner, dst + o * inner) }
+            }
+        } else {
+            for o in 0..<outer {
+                Parallel.forChunks(inner, minimumWork: 65_536, costPerItem: r) { cols in
+                    accumulateRows(src + o * r * inner, r: r, inner: inner, cols: cols, dst + o * inner)
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func accumulateRows(_ s: UnsafePointer<Float>, r: Int, inner: Int, cols: Range<Int>,
+                                       _ d: UnsafeMutablePointer<Float>) {
+        for c in cols { d[c] = s[c] }
+        for k in 1..<Swift.max(r, 1) {
+            let row = s + k * inner
+            for c in cols { d[c] += row[c] }
+        }
+        if r == 0 { for c in cols { d[c] = 0 } }
+    }
+
+    /// Maximum of [outer, r, inner] over the middle axis into [outer, inner].
+    public static func maxMiddle(_ src: UnsafePointer<Float>, outer: Int, r: Int, inner: Int,
+                                 into dst: UnsafeMutablePointer<Float>) {
+        Parallel.forChunks(outer, minimumWork: 65_536, costPerItem: r * inner) { range in
+            for o in range {
+                let s = src + o * r * inner, d = dst + o * inner
+                for c in 0..<inner { d[c] = s[c] }
+                for k in 1..<Swift.max(r, 1) {
+                    let row = s + k * inner
+                    for c in 0..<inner where row[c] > d[c] || row[c].isNaN { d[c] = row[c] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import ZooCLI
+
+Zoo.main()

@@ -1,0 +1,6 @@
+import Testing
+@testable import ZooCLI
+
+@Test func rootParses() throws {
+    _ = try Zoo.parseAsRoot([])
+}
