@@ -11,7 +11,7 @@ import Testing
 @testable import ZooCore
 
 /// A tensor in a fixture: row-major data with its shape.
-struct FixtureTensor: Decodable {
+struct FixtureTensor: Decodable, Sendable {
     var shape: [Int]
     var data: [Double]
 
@@ -20,7 +20,7 @@ struct FixtureTensor: Decodable {
 }
 
 /// A config value: the script writes numbers, booleans, strings and integer lists.
-enum FixtureValue: Decodable {
+enum FixtureValue: Decodable, Sendable {
     case number(Double)
     case bool(Bool)
     case string(String)
@@ -42,7 +42,7 @@ enum FixtureValue: Decodable {
 }
 
 /// One case: inputs, the upstream gradient of each output, and PyTorch's outputs and input gradients.
-struct FixtureCase: Decodable, CustomTestStringConvertible {
+struct FixtureCase: Decodable, Sendable, CustomTestStringConvertible {
     var name: String
     var config: [String: FixtureValue]
     var inputs: [String: FixtureTensor]
@@ -83,7 +83,7 @@ struct FixtureCase: Decodable, CustomTestStringConvertible {
 }
 
 /// A fixture file as written by the script.
-struct FixtureFile: Decodable {
+struct FixtureFile: Decodable, Sendable {
     var torch_version: String
     var generated_by: String
     var reference_dtype: String
@@ -136,14 +136,18 @@ func expectClose(_ actual: Tensor, _ reference: FixtureTensor, tolerance: Double
 /// Runs `f` on the case's inputs, differentiates Σₒ sum(upstream[o] ⊙ o) with respect to every input the
 /// fixture has a gradient for, and checks outputs and gradients. Returns the error of each
 /// "output.<name>" and "grad.<name>", and prints one summary line.
+///
+/// Inputs with a gradient are tape leaves. `f` may replace an entry of its `inout` dictionary with the
+/// leaf it really used (a `Parameter` makes a fresh leaf when assigned), and gradients are taken with
+/// respect to the dictionary's entries after `f` returns.
 @discardableResult
 func checkAgainstFixture(_ c: FixtureCase, tolerance: Double = 1e-4,
                          fileID: String = #fileID, filePath: String = #filePath, line: Int = #line,
                          column: Int = #column,
-                         _ f: ([String: Tensor]) -> [String: Tensor]) -> [String: Double] {
+                         _ f: (inout [String: Tensor]) -> [String: Tensor]) -> [String: Double] {
     var inputs: [String: Tensor] = [:]
     for (key, value) in c.inputs { inputs[key] = c.grads[key] == nil ? value.tensor : value.tensor.requiringGrad() }
-    let outputs = f(inputs)
+    let outputs = f(&inputs)
     var errors: [String: Double] = [:]
     let location = SourceLocation(fileID: fileID, filePath: filePath, line: line, column: column)
     for key in c.outputs.keys.sorted() {
