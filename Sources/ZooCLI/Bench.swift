@@ -1,0 +1,115 @@
+// `zoo bench`: times ZooCore's hot paths and, optionally, the same rows in PyTorch, in one run.
+import ArgumentParser
+import Foundation
+import ZooCore
+
+extension Zoo {
+    /// Benchmarks sgemm, conv3x3, GroupNorm + LeakyReLU and a ConvGRU step, optionally against PyTorch.
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time sgemm, conv3x3, GroupNorm+LeakyReLU and a ConvGRU step (optionally against PyTorch).",
+            discussion: """
+                Measure release builds only: swift build -c release && .build/release/zoo bench. Each row is \
+                the median of timed runs after warm-up. With --torch PYTHON the same rows run in PyTorch \
+                (Tools/bench/bench_torch.py, 2 threads) right after zoo's, and the table shows the ratio \
+                zoo time / PyTorch time (below 1: zoo is faster).
+                """)
+
+        @Flag(help: "Short run: 1 warm-up and 3 timed runs per row, no n=4096 sgemm.")
+        var quick = false
+
+        @Option(name: [.customLong("torch"), .customLong("compare")],
+                help: ArgumentHelp("Also run the rows in PyTorch with this Python (e.g. /work/torchenv/bin/python).",
+                                   valueName: "python"))
+        var python: String?
+
+        @Option(name: .customLong("torch-script"), help: "The PyTorch script (default: Tools/bench/bench_torch.py).")
+        var torchScript: String?
+
+        @Option(help: ArgumentHelp("Only rows whose name contains this text (e.g. conv, sgemm).", valueName: "text"))
+        var filter: String?
+
+        @Option(help: "Untimed warm-up runs per row (default 2, quick 1).")
+        var warmup: Int?
+
+        @Option(help: "Timed runs per row, at most (default 10, quick 3).")
+        var repetitions: Int?
+
+        @Option(help: ArgumentHelp("Also write the table as Markdown to this file.", valueName: "file"))
+        var markdown: String?
+
+        @Flag(help: "Print the results as JSON instead of a table.")
+        var json = false
+
+        func validate() throws {
+            if let warmup, warmup < 0 { throw ValidationError("--warmup must be 0 or more, got \(warmup)") }
+            if let repetitions, repetitions < 1 {
+                throw ValidationError("--repetitions must be at least 1, got \(repetitions)")
+            }
+            if let filter, selectedRows(filter: filter).isEmpty {
+                let names = Benchmark.rows(quick: quick).map(\.id).joined(separator: ", ")
+                throw ValidationError("no benchmark row matches \"\(filter)\"; rows: \(names)")
+            }
+        }
+
+        func selectedRows(filter: String?) -> [BenchmarkRow] {
+            let rows = Benchmark.rows(quick: quick)
+            guard let filter, !filter.isEmpty else { return rows }
+            return rows.filter { $0.id.localizedCaseInsensitiveContains(filter) }
+        }
+
+        var options: BenchmarkOptions {
+            var options: BenchmarkOptions = quick ? .quick : .standard
+            if let warmup { options.warmup = warmup }
+            if let repetitions {
+                options.repetitions = repetitions
+                options.minimumRepetitions = min(options.minimumRepetitions, repetitions)
+            }
+            return options
+        }
+
+        func run() throws {
+            #if DEBUG
+            note("warning: this is a debug build; timings mean little (use swift build -c release)")
+            #endif
+            let system = SystemInfo.current()
+            guard let blas = system.openBLAS else {
+                throw ZooError("OpenBLAS could not be loaded (\(system.openBLASError ?? "")). Install it with: "
+                               + "sudo apt-get update && sudo apt-get install -y libopenblas-dev")
+            }
+            let script = try python.map { _ in try TorchBenchmark.locateScript(torchScript) }
+            let rows = selectedRows(filter: filter)
+            let options = self.options
+            note("zoo bench: \(rows.count) rows, OpenBLAS \(blas.kernel) kernel, \(blas.threads) BLAS threads, "
+                 + "\(system.cpu.cores) cores")
+            let results = Benchmark.run(rows, options: options) { result, index, total in
+                note("[zoo \(index)/\(total)] \(result.id): \(BenchTable.format(result.value, result.unit))")
+            }
+            var torch: TorchBenchmarkOutput?
+            if let python, let script {
+                torch = try TorchBenchmark.run(python: python, script: script, ids: rows.map(\.id), options: options)
+                if let missing = torch?.missing, !missing.isEmpty {
+                    note("warning: the PyTorch script has no rows named \(missing.joined(separator: ", "))")
+                }
+            }
+            let torchRows = Dictionary((torch?.rows ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let table = results.map { ComparisonRow($0, torch: torchRows[$0.id]) }
+            let header = BenchTable.Header(kernel: blas.kernel, threads: blas.threads, cpu: system.cpu.model,
+                                           cores: system.cpu.cores, torchVersion: torch?.torch,
+                                           warmup: options.warmup, repetitions: options.repetitions)
+            if json {
+                print(try BenchTable.json(table, header: header))
+            } else {
+                print(BenchTable.text(table, header: header))
+            }
+            if let markdown {
+                do {
+                    try BenchTable.markdown(table, header: header).write(toFile: markdown, atomically: true, encoding: .utf8)
+                } catch {
+                    throw ZooError("cannot write \(markdown): \(error.localizedDescription)")
+                }
+                note("wrote \(markdown)")
+            }
+        }
+    }
+}

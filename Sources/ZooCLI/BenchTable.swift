@@ -1,0 +1,74 @@
+// The `zoo bench` table as aligned text, Markdown and JSON.
+import Foundation
+import ZooCore
+
+enum BenchTable {
+    /// Context printed above the table.
+    struct Header: Encodable {
+        var kernel: String
+        var threads: Int
+        var cpu: String
+        var cores: Int
+        var torchVersion: String?
+        var warmup: Int
+        var repetitions: Int
+
+        var line: String {
+            var text = "OpenBLAS \(kernel) kernel, \(threads) threads; \(cpu.isEmpty ? "CPU" : cpu), \(cores) cores; "
+                + "median of up to \(repetitions) runs after \(warmup) warm-up"
+            if let torchVersion { text += "; PyTorch \(torchVersion)" }
+            return text
+        }
+    }
+
+    static let note = "ratio = zoo time / PyTorch time (below 1: zoo is faster); forward rows run without a tape"
+
+    /// "12.34 ms" or "85.2 GFLOP/s".
+    static func format(_ value: Double, _ unit: BenchmarkUnit) -> String {
+        switch unit {
+        case .milliseconds: return String(format: value < 10 ? "%.3f ms" : "%.2f ms", value)
+        case .gflops: return String(format: "%.1f GFLOP/s", value)
+        }
+    }
+
+    static func cells(_ row: ComparisonRow) -> [String] {
+        [row.id, format(row.ours, row.unit), row.torch.map { format($0, row.unit) } ?? "-",
+         row.ratio.map { String(format: "%.2f", $0) } ?? "-"]
+    }
+
+    static let titles = ["row", "zoo", "PyTorch", "ratio"]
+
+    /// Aligned columns for the terminal.
+    static func text(_ rows: [ComparisonRow], header: Header) -> String {
+        let all = [titles] + rows.map(cells)
+        let widths = (0..<titles.count).map { c in all.map { $0[c].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { c, cell in
+                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                       : String(repeating: " ", count: widths[c] - cell.count) + cell
+            }.joined(separator: "  ")
+        }
+        var out = [header.line, line(titles), String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))]
+        out += rows.map { line(cells($0)) }
+        if rows.contains(where: { $0.ratio != nil }) { out.append(note) }
+        return out.joined(separator: "\n")
+    }
+
+    /// A Markdown table with the header line above it.
+    static func markdown(_ rows: [ComparisonRow], header: Header) -> String {
+        var out = [header.line, "", "| " + titles.joined(separator: " | ") + " |", "| --- | ---: | ---: | ---: |"]
+        out += rows.map { "| " + cells($0).joined(separator: " | ") + " |" }
+        out += ["", note, ""]
+        return out.joined(separator: "\n")
+    }
+
+    static func json(_ rows: [ComparisonRow], header: Header) throws -> String {
+        struct Document: Encodable {
+            var header: Header
+            var rows: [ComparisonRow]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(Document(header: header, rows: rows)), as: UTF8.self)
+    }
+}

@@ -1,0 +1,95 @@
+// `zoo doctor`: which OpenBLAS kernel runs and why, library versions, the CPU, and a quick sgemm check.
+import ArgumentParser
+import Foundation
+import ZooCore
+
+/// Everything `zoo doctor` reports, in the shape `--json` prints.
+public struct DoctorReport: Codable, Equatable {
+    /// Machine and library facts.
+    public var system: SystemInfo
+    /// sgemm GFLOP/s at n = `sgemmProbeSize` with the default thread count (nil when skipped).
+    public var sgemmProbeGFLOPS: Double?
+    /// Matrix size of the probe.
+    public var sgemmProbeSize: Int
+    /// Whether the kernel choice is right for this CPU.
+    public var verdict: KernelVerdict
+
+    /// Gathers the report; `probe` runs the ~0.2 s sgemm check (skipped when OpenBLAS is unusable).
+    public static func gather(probe: Bool) -> DoctorReport {
+        let system = SystemInfo.current()
+        let verdict = KernelVerdict.judge(system.openBLAS, features: system.cpu.features)
+        let rate = probe && verdict.level != "error" ? Benchmark.sgemmProbe(n: 1024, seconds: 0.2) : nil
+        return DoctorReport(system: system, sgemmProbeGFLOPS: rate, sgemmProbeSize: 1024, verdict: verdict)
+    }
+
+    /// The report as sorted, indented JSON.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// The report as aligned `label  value` lines, ending with the verdict.
+    public func text() -> String {
+        var lines: [(String, String)] = []
+        if let blas = system.openBLAS {
+            let origin: String
+            switch blas.coreTypeSource {
+            case "user": origin = "\(blas.coreType) (set by the user before zoo started)"
+            case "zoo": origin = "\(blas.coreType) (chosen by zoo from cpuid)"
+            default: origin = "unset (OpenBLAS detected the CPU itself)"
+            }
+            lines += [("OpenBLAS library", blas.library), ("OpenBLAS kernel", blas.kernel),
+                      ("OpenBLAS config", blas.config), ("OpenBLAS threads", "\(blas.threads)"),
+                      ("OPENBLAS_CORETYPE", origin),
+                      ("recommended kernel", blas.recommendedKernel.isEmpty ? "(none: OpenBLAS default)"
+                                                                            : blas.recommendedKernel)]
+        } else {
+            lines.append(("OpenBLAS", "NOT LOADED: \(system.openBLASError ?? "unknown error")"))
+        }
+        let cpu = system.cpu
+        lines += [("CPU", [cpu.vendor, cpu.model].filter { !$0.isEmpty }.joined(separator: ", ")),
+                  ("SIMD features", cpu.features.isEmpty ? "(none of avx/fma/avx2/avx512)" : cpu.features.joined(separator: " ")),
+                  ("cores", "\(cpu.cores)"),
+                  ("memory", String(format: "%.1f GiB", system.memoryGiB)),
+                  ("HDF5", system.hdf5Version), ("libpng", system.libpngVersion),
+                  ("Swift", system.swiftVersion), ("OS", system.operatingSystem)]
+        if let rate = sgemmProbeGFLOPS {
+            let threads = system.openBLAS?.threads ?? 1
+            lines.append(("sgemm probe", String(format: "%.1f GFLOP/s (n=%d, %d thread%@)", rate,
+                                                sgemmProbeSize, threads, threads == 1 ? "" : "s")))
+        }
+        let width = lines.map(\.0.count).max() ?? 0
+        var out = lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
+        out.append("verdict: \(verdict.level): \(verdict.message)")
+        return out.joined(separator: "\n")
+    }
+}
+
+extension Zoo {
+    /// Prints the OpenBLAS kernel and how it was chosen, library versions, and the CPU features behind it.
+    struct Doctor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the OpenBLAS kernel, library versions and CPU features, with a quick sgemm check.",
+            discussion: """
+                Exits with status 1 when OpenBLAS cannot be loaded or the forced kernel cannot run on this \
+                CPU; a slow-kernel warning keeps status 0.
+                """)
+
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+
+        @Flag(name: .customLong("no-probe"), help: "Skip the ~0.2 s sgemm speed check.")
+        var noProbe = false
+
+        func run() throws {
+            let report = DoctorReport.gather(probe: !noProbe)
+            print(json ? try report.json() : report.text())
+            if report.system.openBLAS == nil {
+                throw ZooError("OpenBLAS could not be loaded. Install it with: "
+                               + "sudo apt-get update && sudo apt-get install -y libopenblas-dev")
+            }
+            if report.verdict.level == "error" { throw ExitCode(1) }
+        }
+    }
+}

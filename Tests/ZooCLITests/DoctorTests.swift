@@ -1,0 +1,74 @@
+// `zoo doctor`'s report: its JSON keys, and the kernel verdict on real and made-up CPUs.
+import Foundation
+import Testing
+import ZooCore
+@testable import ZooCLI
+
+@Test func doctorJSONHasTheExpectedKeys() throws {
+    let report = DoctorReport.gather(probe: false)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+    #expect(Set(object.keys).isSuperset(of: ["system", "verdict", "sgemmProbeSize"]))
+    let system = try #require(object["system"] as? [String: Any])
+    #expect(Set(system.keys).isSuperset(of: ["openBLAS", "cpu", "hdf5Version", "libpngVersion", "swiftVersion",
+                                             "operatingSystem", "memoryGiB"]))
+    let blas = try #require(system["openBLAS"] as? [String: Any])
+    #expect(Set(blas.keys) == ["library", "kernel", "config", "threads", "coreType", "coreTypeSource",
+                               "recommendedKernel"])
+    #expect(["user", "zoo", "none"].contains(blas["coreTypeSource"] as? String ?? ""))
+    let cpu = try #require(system["cpu"] as? [String: Any])
+    #expect(Set(cpu.keys) == ["vendor", "model", "features", "cores"])
+    let verdict = try #require(object["verdict"] as? [String: Any])
+    #expect(["ok", "warning", "error"].contains(verdict["level"] as? String ?? ""))
+    #expect(object["sgemmProbeGFLOPS"] == nil)  // skipped with probe: false
+}
+
+@Test func doctorReportsRealLibraryVersions() {
+    let system = SystemInfo.current()
+    #expect(system.hdf5Version.hasPrefix("1."))
+    #expect(system.libpngVersion.hasPrefix("1.6"))
+    #expect(system.cpu.cores >= 1)
+    // A cpuid-derived recommendation never names a kernel the CPU cannot run.
+    if let blas = system.openBLAS, let tier = OpenBLASKernelTier(kernel: blas.recommendedKernel) {
+        #expect(Set(tier.requiredFeatures).isSubset(of: Set(system.cpu.features)))
+    }
+}
+
+@Test func doctorTextEndsWithTheVerdict() {
+    let text = DoctorReport.gather(probe: false).text()
+    #expect(text.contains("OpenBLAS kernel") || text.contains("NOT LOADED"))
+    #expect(text.split(separator: "\n").last?.hasPrefix("verdict: ") == true)
+}
+
+func blas(kernel: String, coreType: String, source: String, recommended: String) -> OpenBLASInfo {
+    OpenBLASInfo(library: "libopenblas.so.0", kernel: kernel, config: "", threads: 2, coreType: coreType,
+                 coreTypeSource: source, recommendedKernel: recommended)
+}
+
+@Test func verdictOnKernelChoices() {
+    let avx2 = ["avx", "fma", "avx2"]
+    let avx512 = avx2 + ["avx512f", "avx512dq", "avx512cd", "avx512bw", "avx512vl"]
+    #expect(KernelVerdict.judge(blas(kernel: "Zen", coreType: "Zen", source: "zoo", recommended: "Zen"),
+                                features: avx2).level == "ok")
+    // Prescott on an AVX2 CPU: correct but slow.
+    let slow = KernelVerdict.judge(blas(kernel: "Prescott", coreType: "", source: "none", recommended: "Zen"),
+                                   features: avx2)
+    #expect(slow.level == "warning" && slow.message.contains("Prescott"))
+    // Haswell on an AVX-512 machine leaves speed on the table.
+    #expect(KernelVerdict.judge(blas(kernel: "Haswell", coreType: "Haswell", source: "user", recommended: "SkylakeX"),
+                                features: avx512).level == "warning")
+    // A user-forced AVX-512 kernel on a CPU without AVX-512 would die with SIGILL.
+    let forced = KernelVerdict.judge(blas(kernel: "SkylakeX", coreType: "SkylakeX", source: "user", recommended: "Zen"),
+                                     features: avx2)
+    #expect(forced.level == "error" && forced.message.contains("avx512f"))
+    #expect(KernelVerdict.judge(nil, features: avx2).level == "error")
+}
+
+@Test func kernelTiers() {
+    #expect(OpenBLASKernelTier(kernel: "SKYLAKEX") == .avx512)
+    #expect(OpenBLASKernelTier(kernel: "Zen") == .avx2)
+    #expect(OpenBLASKernelTier(kernel: "Prescott") == .sse)
+    #expect(OpenBLASKernelTier(kernel: "NoSuchCore") == nil)
+    #expect(OpenBLASKernelTier.best(for: ["avx", "fma", "avx2"]) == .avx2)
+    #expect(OpenBLASKernelTier.best(for: ["avx", "avx2"]) == .avx)  // AVX2 kernels need FMA too
+    #expect(OpenBLASKernelTier.best(for: []) == .sse)
+}

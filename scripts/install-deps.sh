@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages zoo builds against (OpenBLAS, HDF5, libpng, pkg-config), but only those that
+# are missing; runs apt-get update first when something must be installed. Uses sudo only when not root.
+set -euo pipefail
+
+packages=(libopenblas-dev libhdf5-dev libpng-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
