@@ -25,12 +25,5 @@ public final class Linear: Module {
     public var outFeatures: Int { weight.shape[0] }
 
     /// `x`: [..., inFeatures] → [..., outFeatures].
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures,
-                     "Linear(\(inFeatures)→\(outFeatures)) got input \(x.shape)")
-        let flat = x.rank == 2 ? x : x.reshaped([-1, inFeatures])
-        var y = matmul(flat, weight.value, transposeB: true)
-        if let bias { y = y + bias.value }
-        return x.rank == 2 ? y : y.reshaped(Array(x.shape.dropLast()) + [outFeatures])
-    }
+    public func callAsFunction(_ x: Tensor) -> Tensor { callAsFunction(x, weight: weight.value) }
 }
