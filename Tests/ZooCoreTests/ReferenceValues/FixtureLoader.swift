@@ -192,3 +192,14 @@ func fixtureFileIsReadable(_ file: String) {
         for (key, e) in c.torch_float32_error { #expect(e < 2e-5, "\(c.name) \(key): torch float32 error \(e)") }
     }
 }
+
+/// The metric itself: a wrong element is caught, tiny references are judged against the floor.
+@Test func fixtureErrorMetricCatchesMismatches() {
+    let reference: [Double] = [2, -1, 0.5, 0.001, 0]
+    #expect(fixtureRelativeError(reference.map { Float($0) }, reference) < 1e-7)
+    // 2.0004 vs 2: 2e-4 relative.
+    #expect(abs(fixtureRelativeError([2.0004, -1, 0.5, 0.001, 0], reference) - 2e-4) < 1e-6)
+    // Off by 1e-5 where the reference is 0: judged against the floor 0.01 · 2, so 5e-4.
+    #expect(abs(fixtureRelativeError([2, -1, 0.5, 0.001, 1e-5], reference) - 5e-4) < 1e-6)
+    #expect(fixtureRelativeError([2, -1, .nan, 0.001, 0], reference) == .infinity)
+}

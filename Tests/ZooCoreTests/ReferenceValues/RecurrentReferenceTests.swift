@@ -53,3 +53,26 @@ func gruCellMatchesPyTorch(_ c: FixtureCase) {
         return outputs
     }
 }
+
+@Test(arguments: fixtureCases("recurrent.json", prefix: "conv_gru_cell"))
+func convGRUCellMatchesPyTorch(_ c: FixtureCase) {
+    var rng = RandomGenerator(seed: 1)
+    let cell = ConvGRUCell(inputChannels: Int(c.number("input_channels")),
+                           hiddenChannels: Int(c.number("hidden_channels")),
+                           kernelSize: Int(c.number("kernel")), rng: &rng)
+    checkAgainstFixture(c) { inputs in
+        let parameters = [("gates_weight", cell.convGates[0].weight), ("gates_bias", cell.convGates[0].bias!),
+                          ("cand_weight", cell.convCans[0].weight), ("cand_bias", cell.convCans[0].bias!)]
+        for (key, parameter) in parameters {
+            parameter.value = inputs[key]!
+            inputs[key] = parameter.value
+        }
+        var h = inputs["h0"]!
+        var outputs: [String: Tensor] = [:]
+        for step in 1...Int(c.number("steps")) {
+            h = cell(inputs["x\(step)"]!, state: h)
+            outputs["h\(step)"] = h
+        }
+        return outputs
+    }
+}
