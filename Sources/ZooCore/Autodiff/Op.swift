@@ -21,7 +21,7 @@ public enum Op: String, CaseIterable, Sendable {
     case conv2d, conv2dInputGrad, conv2dWeightGrad
     case conv3d, conv3dInputGrad, conv3dWeightGrad
     // pooling and resizing
-    case avgPool2d, avgPool3d, maxPool2d, maxPool3d, gatherIndices, scatterIndices
+    case avgPool2d, avgPool3d, avgPoolBackward, maxPool2d, maxPool3d, gatherIndices, scatterIndices
     case resizeNearest, resizeBilinear, resizeBilinearBackward
     // fused normalisation (forward and backward kernels; composite backward when differentiated twice)
     case groupNorm, batchNorm
