@@ -5,10 +5,10 @@ import Testing
 @testable import ZooCore
 
 /// All rows, from every contributing list. Add a new list here when a file defines one.
-let allGradcheckCases: [GradcheckCase] = elementwiseCases + reductionCases + movementCases + matmulCases + convCases + poolCases
+let allGradcheckCases: [GradcheckCase] = elementwiseCases + reductionCases + movementCases + matmulCases + functionalCases + convCases + poolCases
 
 /// Rows also checked at second order (the ops a gradient penalty differentiates twice).
-let allSecondOrderCases: [GradcheckCase] = elementwiseSecondOrderCases + convSecondOrderCases
+let allSecondOrderCases: [GradcheckCase] = elementwiseSecondOrderCases + functionalSecondOrderCases + convSecondOrderCases
 
 @Test(arguments: allGradcheckCases)
 func firstOrderGradient(_ c: GradcheckCase) {
