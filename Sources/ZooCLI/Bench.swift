@@ -19,7 +19,7 @@ extension Zoo {
         var quick = false
 
         @Option(name: [.customLong("torch"), .customLong("compare")],
-                help: ArgumentHelp("Also run the rows in PyTorch with this Python (e.g. /work/torchenv/bin/python).",
+                help: ArgumentHelp("Also run the rows in PyTorch with this Python (e.g. ~/venv/bin/python).",
                                    valueName: "python"))
         var python: String?
 

@@ -52,16 +52,27 @@ import ZooCore
 }
 
 @Test func rowIdsMatchThePyTorchScript() throws {
-    // Every zoo row must exist in Tools/bench/bench_torch.py, or the comparison silently loses it.
+    // Every zoo row must have its twin in Tools/bench/bench_torch.py, or the comparison silently loses it:
+    // each id matches one of the script's id templates, and the script really contains that template.
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     let script = try String(contentsOf: root.appendingPathComponent("Tools/bench/bench_torch.py"), encoding: .utf8)
-    for row in Benchmark.rows(quick: false) {
-        let stem = row.id.components(separatedBy: " fwd").first ?? row.id
-        if row.id.hasPrefix("sgemm") {
-            #expect(script.contains(#"f"sgemm n={n} {threads}T""#))
-        } else {
-            #expect(script.contains(stem.components(separatedBy: " ").first ?? stem), "\(row.id)")
-        }
+    let templates: [(pattern: String, snippet: String)] = [
+        (#"^sgemm n=(1024|2048|4096) [12]T$"#, #"f"sgemm n={n} {threads}T""#),
+        (#"^conv3x3 (48ch 64x64|96ch 32x32|192ch 16x16|384ch 8x8) b8 fwd(\+bwd)?$"#,
+         #"f"conv3x3 {channels}ch {size}x{size} b{BATCH}""#),
+        (#"^groupnorm8\+leakyrelu 8x48x64x64 fwd(\+bwd)?$"#, #""groupnorm8+leakyrelu 8x48x64x64""#),
+        (#"^convgru 48ch 64x64 b8 fwd(\+bwd)?$"#, #"f"convgru {ch}ch {size}x{size} b{BATCH}""#),
+    ]
+    for snippet in [#"CONV_SHAPES = [(48, 64), (96, 32), (192, 16), (384, 8)]"#, "BATCH = 8", "ch, size = 48, 64",
+                    #"f"{name} fwd""#, #"f"{name} fwd+bwd""#, "(1024, 2048, 4096)", "for t in (2, 1)"] {
+        #expect(script.contains(snippet), "bench_torch.py lacks \(snippet)")
+    }
+    let ids = Benchmark.rows(quick: false).map(\.id)
+    #expect(ids.count == 18)
+    for id in ids {
+        let matching = templates.filter { id.wholeMatch(of: try! Regex($0.pattern)) != nil }
+        #expect(matching.count == 1, "no PyTorch template for \(id)")
+        for template in matching { #expect(script.contains(template.snippet), "\(template.snippet)") }
     }
 }

@@ -1,14 +1,15 @@
 // The rows of `zoo bench`, matching Tools/bench/bench_torch.py row for row (same ids, shapes and work).
 
 extension Benchmark {
-    /// All rows, in table order. `quick` leaves out the slowest sgemm size (n = 4096).
+    /// All rows, in table order: sgemm (2 threads, then 1), then the layer rows (BenchmarkLayerRows.swift).
+    /// `quick` leaves out the slowest sgemm size (n = 4096).
     public static func rows(quick: Bool = false) -> [BenchmarkRow] {
         let sizes = quick ? [1024, 2048] : [1024, 2048, 4096]
         var rows: [BenchmarkRow] = []
         for threads in [2, 1] {
             for n in sizes { rows.append(sgemmRow(n: n, threads: threads)) }
         }
-        return rows
+        return rows + layerRows()
     }
 
     // MARK: - sgemm
