@@ -95,7 +95,8 @@ extension Zoo {
             let torchRows = Dictionary((torch?.rows ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             let table = results.map { ComparisonRow($0, torch: torchRows[$0.id]) }
             let header = BenchTable.Header(kernel: blas.kernel, threads: blas.threads, cpu: system.cpu.model,
-                                           cores: system.cpu.cores, torchVersion: torch?.torch,
+                                           cores: system.cpu.cores,
+                                           torchVersion: torch.map { t in t.blas.map { "\(t.torch), \($0)" } ?? t.torch },
                                            warmup: options.warmup, repetitions: options.repetitions)
             if json {
                 print(try BenchTable.json(table, header: header))

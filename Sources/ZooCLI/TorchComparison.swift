@@ -10,6 +10,8 @@ struct TorchBenchmarkOutput: Decodable {
         var samples: [Double]
     }
     var torch: String
+    /// "MKL" when PyTorch's matrix products use MKL (absent in older script output).
+    var blas: String?
     var threads: Int
     var rows: [Row]
     var missing: [String]

@@ -6,7 +6,7 @@ timed runs (stopping early after --seconds-per-row once --min-repetitions are do
 Forward rows run under torch.no_grad(); forward+backward rows differentiate the output with a random
 upstream gradient with respect to every input and parameter (torch.autograd.grad), as zoo does.
 
-Prints one JSON document on stdout: {"torch": version, "threads": n, "rows": [{"id", "ms", "samples"}],
+Prints one JSON document on stdout: {"torch": version, "blas": "MKL" or other, "threads": n, "rows": [{"id", "ms", "samples"}],
 "missing": [requested ids this script does not know]}. Progress goes to stderr.
 
 Usage: python Tools/bench/bench_torch.py [--quick] [--ids "id1;id2"] [--list]
@@ -173,8 +173,9 @@ def main():
         ms = statistics.median(samples)
         results.append({"id": row_id, "ms": ms, "samples": samples})
         print(f"[torch {index}/{len(todo)}] {row_id}: {ms:.2f} ms", file=sys.stderr, flush=True)
-    json.dump({"torch": torch.__version__, "threads": args.threads, "rows": results, "missing": missing},
-              sys.stdout)
+    blas = "MKL" if torch.backends.mkl.is_available() else "non-MKL BLAS"
+    json.dump({"torch": torch.__version__, "blas": blas, "threads": args.threads, "rows": results,
+               "missing": missing}, sys.stdout)
     print()
 
 
