@@ -39,7 +39,8 @@ public func crpsMap(samples: Tensor, truth: Tensor) -> Tensor {
 func crpsEnsemble(_ values: UnsafeMutableBufferPointer<Float>, truth y: Float) -> Double {
     let s = values.count
     var absError = 0.0
-    for v in values { absError += Double(Swift.abs(v - y)) }
+    let yd = Double(y)
+    for v in values { absError += Swift.abs(Double(v) - yd) }
     // Insertion sort: S is small (10 by default), and this keeps the loop allocation-free.
     if s > 1 {
         for i in 1..<s {

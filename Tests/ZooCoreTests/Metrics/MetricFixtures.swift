@@ -1,0 +1,45 @@
+// Loading the metric fixtures written by Tools/metrics/make_metric_fixtures.py.
+
+import Foundation
+@testable import ZooCore
+
+/// An array in a metric fixture: shape and row-major values.
+struct MetricArray: Decodable {
+    var shape: [Int]
+    var data: [Double]
+
+    var tensor: Tensor { Tensor(shape: shape, scalars: data.map { Float($0) }) }
+}
+
+/// Decodes `Fixtures/<name>` from the test bundle as `T`.
+func loadMetricFixture<T: Decodable>(_ name: String, as type: T.Type = T.self) -> T {
+    let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(name)
+    do {
+        return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
+    } catch {
+        fatalError("cannot read fixture \(url.path): \(error)")
+    }
+}
+
+/// max |a − r| / max(|r|, floor) over the elements.
+func maxRelativeError(_ actual: [Double], _ reference: [Double], floor: Double = 1e-12) -> Double {
+    precondition(actual.count == reference.count, "\(actual.count) vs \(reference.count) values")
+    var worst = 0.0
+    for (a, r) in zip(actual, reference) { worst = Swift.max(worst, Swift.abs(a - r) / Swift.max(Swift.abs(r), floor)) }
+    return worst
+}
+
+/// The fixture videos of `synth_video` in the script, uint8 [n, t, h, w, c]:
+/// (3x + 2y + (5 + clip)·t + 60c + 37·clip + 11·seed + noise) mod 256, noise the top 5 bits of a 32-bit hash.
+func synthVideo(n: Int, t: Int, h: Int, w: Int, c: Int, seed: Int) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: n * t * h * w * c)
+    var i = 0
+    for clip in 0..<n { for time in 0..<t { for y in 0..<h { for x in 0..<w { for ch in 0..<c {
+        let hash = UInt32(truncatingIfNeeded: UInt64(i + 1) &* 2_654_435_761 &+ UInt64(seed) &* 2_246_822_519)
+        let noise = Int(hash >> 27)
+        let v = 3 * x + 2 * y + (5 + clip) * time + 60 * ch + 37 * clip + 11 * seed + noise
+        out[i] = UInt8(v % 256)
+        i += 1
+    } } } } }
+    return out
+}
