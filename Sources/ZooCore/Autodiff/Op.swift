@@ -24,5 +24,5 @@ public enum Op: String, CaseIterable, Sendable {
     case avgPool2d, avgPool3d, avgPoolBackward, maxPool2d, maxPool3d, gatherIndices, scatterIndices
     case resizeNearest, resizeBilinear, resizeBilinearBackward
     // fused normalisation (forward and backward kernels; composite backward when differentiated twice)
-    case groupNorm, batchNorm
+    case groupNorm, batchNorm, channelLayerNorm
 }

@@ -1,23 +1,5 @@
-// Normalisations composed from primitives (GroupNorm and BatchNorm are fused primitives in
-// Autodiff/Ops/Norm.swift): channel LayerNorm, LayerNorm, pixel norm and FutureGAN's minibatch stddev.
-
-/// The shape `[1, C, 1, ...]` for a per-channel parameter of an `x` of rank `rank`.
-private func channelParamShape(_ c: Int, rank: Int) -> [Int] {
-    [1, c] + [Int](repeating: 1, count: Swift.max(rank - 2, 0))
-}
-
-/// LayerNorm over the channel axis at each position of `[N, C, ...]` (RVD's `LayerNorm`):
-/// (x − mean_c)/√(var_c + ε)·g + b with the biased variance; g and b hold C values (any shape of C
-/// elements, e.g. `[1, C, 1, 1]`).
-public func channelLayerNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
-    precondition(x.rank >= 2, "channelLayerNorm needs x of shape [N, C, ...], got \(x.shape)")
-    let pshape = channelParamShape(x.shape[1], rank: x.rank)
-    let centered = x - x.mean(axis: 1, keepDims: true)
-    var y = centered / sqrt((centered * centered).mean(axis: 1, keepDims: true) + eps)
-    if let weight { y = y * weight.reshaped(pshape) }
-    if let bias { y = y + bias.reshaped(pshape) }
-    return y
-}
+// Normalisations composed from primitives (GroupNorm, BatchNorm and channel LayerNorm are fused
+// primitives in Autodiff/Ops/Norm.swift): LayerNorm, pixel norm and FutureGAN's minibatch stddev.
 
 /// LayerNorm over the trailing axes `normalizedShape`, as PyTorch's `F.layer_norm`: each slice is
 /// normalised with its mean and biased variance, then multiplied by `weight` and shifted by `bias`

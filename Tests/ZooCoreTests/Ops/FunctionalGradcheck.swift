@@ -45,15 +45,29 @@ let functionalCases: [GradcheckCase] = [
     groupNormCase([3, 4], groups: 2, affine: true),
     groupNormCase([2, 4, 2, 3], groups: 2, affine: true, slope: 0.2),
     groupNormCase([1, 4, 2, 2, 2], groups: 2, affine: false, slope: 0.2),
+    GradcheckCase(name: "groupNorm weight only", op: .groupNorm, inputs: [gi([2, 4, 3], -2, 2), gi([4], 0.5, 1.5)]) {
+        groupNorm($0[0], groups: 2, weight: $0[1])
+    },
+    GradcheckCase(name: "groupNorm bias only", op: .groupNorm, inputs: [gi([2, 4, 3], -2, 2), gi([4])]) {
+        groupNorm($0[0], groups: 2, bias: $0[1])
+    },
     batchNormCase([3, 2, 2, 2], training: true, affine: true),
     batchNormCase([4, 3], training: true, affine: false),
+    GradcheckCase(name: "batchNorm train bias only", op: .batchNorm, inputs: [gi([3, 2, 2], -2, 2), gi([2])]) {
+        batchNorm($0[0], runningMean: .zeros([2]), runningVariance: .ones([2]), bias: $0[1], training: true).output
+    },
     batchNormCase([2, 2, 2, 2, 2], training: true, affine: true),
     batchNormCase([2, 3, 2, 2], training: false, affine: true),
     batchNormCase([2, 3, 4], training: false, affine: false),
-    composite("channelLayerNorm affine", [gi([2, 3, 2, 2], -2, 2), gi([1, 3, 1, 1], 0.5, 1.5), gi([1, 3, 1, 1])]) {
+    GradcheckCase(name: "channelLayerNorm affine", op: .channelLayerNorm,
+                  inputs: [gi([2, 3, 2, 2], -2, 2), gi([1, 3, 1, 1], 0.5, 1.5), gi([1, 3, 1, 1])]) {
         channelLayerNorm($0[0], weight: $0[1], bias: $0[2])
     },
-    composite("channelLayerNorm 5-D", [gi([1, 3, 2, 2, 2], -2, 2)]) { channelLayerNorm($0[0]) },
+    GradcheckCase(name: "channelLayerNorm 5-D", op: .channelLayerNorm, inputs: [gi([1, 3, 2, 2, 2], -2, 2)]) {
+        channelLayerNorm($0[0])
+    },
+    GradcheckCase(name: "channelLayerNorm 2-D weight only", op: .channelLayerNorm,
+                  inputs: [gi([3, 4], -2, 2), gi([4], 0.5, 1.5)]) { channelLayerNorm($0[0], weight: $0[1]) },
     composite("layerNorm last axis affine", [gi([2, 3, 4], -2, 2), gi([4], 0.5, 1.5), gi([4])]) {
         layerNorm($0[0], normalizedShape: [4], weight: $0[1], bias: $0[2])
     },
@@ -100,6 +114,10 @@ let functionalSecondOrderCases: [GradcheckCase] = [
     groupNormCase([1, 4, 2, 2, 2], groups: 2, affine: true, slope: 0.2),
     batchNormCase([3, 2, 2, 2], training: true, affine: true),
     batchNormCase([2, 3, 4], training: false, affine: true),
+    GradcheckCase(name: "channelLayerNorm (2nd order)", op: .channelLayerNorm,
+                  inputs: [gi([2, 3, 2, 2], -2, 2), gi([1, 3, 1, 1], 0.5, 1.5), gi([1, 3, 1, 1])]) {
+        channelLayerNorm($0[0], weight: $0[1], bias: $0[2])
+    },
     composite("layerNorm (2nd order)", [gi([2, 3, 4], -2, 2), gi([4], 0.5, 1.5), gi([4])]) {
         layerNorm($0[0], normalizedShape: [4], weight: $0[1], bias: $0[2])
     },

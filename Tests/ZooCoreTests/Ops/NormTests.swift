@@ -166,6 +166,46 @@ extension NormTests {
         #expect(v.variance(axes: [1]).scalars.allSatisfy { Swift.abs($0 - 1) < 2e-3 })
     }
 
+    @Test(arguments: [[2, 5, 3, 7], [3, 4, 1200], [2, 6, 2, 3, 4], [4, 3]])
+    func channelLayerNormFusedMatchesComposite(shape: [Int]) {
+        let c = shape[1]
+        let x = random(shape, seed: 20, scale: 2, offset: 0.5).requiringGrad()
+        let w = random([1, c] + [Int](repeating: 1, count: shape.count - 2), seed: 21).requiringGrad()
+        let b = random(w.shape, seed: 22).requiringGrad()
+        let seed = random(shape, seed: 23)
+        let centered = x - x.mean(axis: 1, keepDims: true)
+        let reference = centered / sqrt((centered * centered).mean(axis: 1, keepDims: true) + 1e-5) * w + b
+        let fused = channelLayerNorm(x, weight: w, bias: b)
+        #expect(maxDiff(fused, reference) < 1e-5)
+        let gf = gradients(of: fused, wrt: [x, w, b], seed: seed)
+        let gr = gradients(of: reference, wrt: [x, w, b], seed: seed)
+        let recorded = gradients(of: channelLayerNorm(x, weight: w, bias: b), wrt: [x, w, b], seed: seed, createGraph: true)
+        for i in 0..<3 {
+            #expect(maxDiff(gf[i], gr[i]) < 1e-4, "input \(i)")
+            #expect(maxDiff(gf[i], recorded[i]) < 1e-4, "recorded backward, input \(i)")
+        }
+        // A large common offset must not cost the variance its precision: against a Double reference on the
+        // same Float inputs (a one-pass E[x²] − E[x]² in Float would be off by several percent here).
+        let xs = random(shape, seed: 24, offset: 1_000)
+        #expect(maxDiff(channelLayerNorm(xs), channelNormInDouble(xs)) < 1e-3)
+    }
+
+    /// Channel LayerNorm (no affine, ε = 1e-5) of x's Float values, computed in Double.
+    private func channelNormInDouble(_ x: Tensor) -> [Float] {
+        let n = x.shape[0], c = x.shape[1], s = x.count / (n * c)
+        let v = x.scalars.map(Double.init)
+        var out = [Float](repeating: 0, count: x.count)
+        for i in 0..<n {
+            for p in 0..<s {
+                let idx = (0..<c).map { (i * c + $0) * s + p }
+                let mean = idx.reduce(0) { $0 + v[$1] } / Double(c)
+                let variance = idx.reduce(0) { $0 + (v[$1] - mean) * (v[$1] - mean) } / Double(c)
+                for j in idx { out[j] = Float((v[j] - mean) / (variance + 1e-5).squareRoot()) }
+            }
+        }
+        return out
+    }
+
     @Test func batchNormUpdatesRunningStatisticsLikePyTorch() {
         // running ← (1 − m)·running + m·batch, with the unbiased batch variance.
         let x = random([4, 3, 5], seed: 14, scale: 3, offset: 1)

@@ -48,10 +48,17 @@ private func milliseconds(runs: Int = 40, warmup: Int = 5, _ body: () -> Void) -
         }
         let actForward = milliseconds { _ = noGrad { leakyRelu(x, negativeSlope: 0.2) } }
         let actBoth = milliseconds { _ = gradients(of: leakyRelu(xg, negativeSlope: 0.2), wrt: [xg], seed: seed) }
+        let g1 = Tensor(shape: [1, 48, 1, 1], storage: w.storage), b1 = Tensor(shape: [1, 48, 1, 1], storage: b.storage)
+        let g1g = g1.requiringGrad(), b1g = b1.requiringGrad()
+        let lnForward = milliseconds { _ = noGrad { channelLayerNorm(x, weight: g1, bias: b1) } }
+        let lnBoth = milliseconds {
+            _ = gradients(of: channelLayerNorm(xg, weight: g1g, bias: b1g), wrt: [xg, g1g, b1g], seed: seed)
+        }
         print("NormTiming (8,48,64,64) on \(Parallel.coreCount) cores, ms median (min) of 40:")
         print("  groupNormLeakyRelu (fused): forward \(fusedForward), forward+backward \(fusedBoth)")
         print("  groupNorm then leakyRelu:   forward \(splitForward), forward+backward \(splitBoth)")
         print("  groupNorm alone:            forward \(normForward), forward+backward \(normBoth)")
         print("  leakyRelu alone:            forward \(actForward), forward+backward \(actBoth)")
+        print("  channelLayerNorm:           forward \(lnForward), forward+backward \(lnBoth)")
     }
 }

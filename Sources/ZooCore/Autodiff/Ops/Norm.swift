@@ -156,3 +156,35 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor, runningVariance: Tensor,
     }
     return (out, newMean.reshaped(runningMean.shape), newVar.reshaped(runningVariance.shape))
 }
+
+// MARK: - channelLayerNorm
+// y = (x − μ)/√(σ² + ε)·w_c + b_c, μ and σ² (biased) over the C channels at each position of each sample.
+// ∂: see "normalization backward" above, with ⟨·⟩ over the channels at one position.
+/// LayerNorm over the channel axis at each position of `[N, C, ...]` (RVD's `LayerNorm`):
+/// (x − mean_c)/√(var_c + ε)·g + b with the biased variance.
+///
+/// A fused primitive for the same reason as `groupNorm`: RVD's attention blocks normalise full-resolution
+/// feature maps with it.
+///
+/// - Parameters:
+///   - weight, bias: C values each, in any shape of C elements (RVD stores them as `[1, C, 1, 1]`);
+///     nil means 1 and 0.
+public func channelLayerNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
+    precondition(x.rank >= 2, "channelLayerNorm needs x of shape [N, C, ...], got \(x.shape)")
+    let n = x.shape[0], c = x.shape[1]
+    let w = channelValues(weight, "weight", channels: c, op: "channelLayerNorm")
+    let b = channelValues(bias, "bias", channels: c, op: "channelLayerNorm")
+    let (y, mean, rstd) = Kernels.channelNormForward(x, weight: w, bias: b, eps: eps)
+    return y.recorded(.channelLayerNorm, normInputs(x, weight, bias)) { dy in
+        if isRecordingGradients {
+            let view = [n, c, x.count / Swift.max(n * c, 1)], paramView = [1, c, 1]
+            let (dx, dw, db) = normalizationBackwardComposite(
+                dy.reshaped(view), x.reshaped(view), weight: weight?.reshaped(paramView),
+                axes: [1], eps: eps, paramShape: paramView)
+            return normGrads(x, weight, bias, dx: dx.reshaped(x.shape), dw: dw, db: db)
+        }
+        let (dx, dw, db) = Kernels.channelNormBackward(dy, x, mean: mean, rstd: rstd, weight: w,
+                                                       needInput: x.node != nil)
+        return normGrads(x, weight, bias, dx: dx, dw: Tensor(dw), db: Tensor(db))
+    }
+}
