@@ -140,3 +140,45 @@ private func pixels(_ samples: [[Float]], truth: [Float]) -> (Tensor, Tensor) {
         #expect(joined.clips == 4 && joined.mean == s.mean && joined.bestOfSamples == s.bestOfSamples)
     }
 }
+
+private struct FrechetFixture: Decodable {
+    struct Case: Decodable, CustomTestStringConvertible {
+        var name: String
+        var a: MetricArray
+        var b: MetricArray
+        var fd_eigh: Double
+        var fd_scipy_sqrtm: Double
+        var fd_self: Double
+        var testDescription: String { name }
+    }
+    var cases: [Case]
+}
+
+@Suite struct FrechetDistanceTests {
+    @Test(arguments: loadMetricFixture("metrics_fd.json", as: FrechetFixture.self).cases)
+    private func matchesNumpy(_ c: FrechetFixture.Case) throws {
+        let d = try frechetDistance(features: c.a.tensor, c.b.tensor)
+        // Same float32 features, float64 arithmetic, different LAPACK/ordering: agreement to ~1e-10 relative.
+        #expect(Swift.abs(d - c.fd_eigh) <= 1e-9 * Swift.abs(c.fd_eigh), "\(d) vs numpy \(c.fd_eigh)")
+        // A set against itself: 0 up to the rounding of the eigenvalue square roots (numpy: \(c.fd_self)).
+        let trace = FeatureStatistics(features: c.a.tensor).covariance.enumerated().filter { $0.offset % (c.a.shape[1] + 1) == 0 }
+            .reduce(0) { $0 + $1.element }
+        let same = try frechetDistance(features: c.a.tensor, c.a.tensor)
+        #expect(Swift.abs(same) <= 1e-6 * trace, "self distance \(same), trace \(trace)")
+    }
+
+    @Test func diagonalGaussiansInClosedForm() throws {
+        // Diagonal covariances: d² = |Δμ|² + Σ (σ1 − σ2)². Built from ±1 columns so the moments are exact.
+        let n = 4
+        let signs: [[Double]] = [[1, 1], [1, -1], [-1, 1], [-1, -1]]
+        let s1 = [2.0, 0.5], s2 = [1.0, 3.0], m1 = [0.0, 1.0], m2 = [2.0, -1.0]
+        let a = signs.flatMap { r in (0..<2).map { m1[$0] + s1[$0] * r[$0] } }
+        let b = signs.flatMap { r in (0..<2).map { m2[$0] + s2[$0] * r[$0] } }
+        // np.cov over N − 1: variance of ±σ columns is σ² · N / (N − 1).
+        let f = Double(n) / Double(n - 1)
+        let expected = 4.0 + 4.0 + (0..<2).reduce(0.0) { $0 + f * (s1[$1] - s2[$1]) * (s1[$1] - s2[$1]) }
+        let d = try frechetDistance(FeatureStatistics(features: a, count: n, dimension: 2),
+                                    FeatureStatistics(features: b, count: n, dimension: 2))
+        #expect(Swift.abs(d - expected) < 1e-12)
+    }
+}
