@@ -1,11 +1,12 @@
-// Fused normalisation primitives: GroupNorm (optionally with the leaky ReLU that follows it) and BatchNorm.
+// Fused normalisation primitives: GroupNorm (optionally with the leaky ReLU that follows it), BatchNorm
+// and channel LayerNorm.
 //
 // Why primitives and not compositions of mean/variance/sub/mul: composed, a normalisation makes about ten
 // passes over memory and as many temporaries; fused it is two passes forward and two backward (see
-// Kernels/NormKernels.swift). Their backward closures call the fused backward kernel in normal training.
-// When the backward pass is itself recorded (createGraph, e.g. a gradient penalty), they instead write the
-// same gradient formula with recorded tensor ops (`normalizationBackwardComposite`), so it can be
-// differentiated again.
+// Kernels/NormKernels.swift and ChannelNormKernels.swift). Their backward closures call the fused
+// backward kernels in normal training. When the backward pass is itself recorded (createGraph, e.g. a
+// gradient penalty), they instead write the same gradient formula with recorded tensor ops
+// (`normalizationBackwardComposite`), so it can be differentiated again.
 
 // MARK: - normalization backward (composite)
 // With x̂ = (x − μ)·r, r = 1/√(σ² + ε), statistics over `axes`, y = x̂·w + b and g = ∂L/∂y:
@@ -79,11 +80,12 @@ private func groupNormFused(_ x: Tensor, groups: Int, weight: Tensor?, bias: Ten
     let setOfRow = (0..<(n * c)).map { r in (r / c) * groups + (r % c) / cg }
     let (y, record, _, _) = Kernels.normalize(x, channels: c, setOfRow: setOfRow, sets: n * groups,
                                              weight: w, bias: b, eps: eps, slope: slope)
-    let yValues = y.detached()
+    // The fused leaky ReLU's recorded backward needs the output's sign; keep it only then.
+    let yValues = slope == nil ? nil : y.detached()
     return y.recorded(.groupNorm, normInputs(x, weight, bias)) { dy in
         if isRecordingGradients {
             // Leaky ReLU's derivative is piecewise constant: a constant mask from the forward output.
-            let g = slope.map { s in dy * constantMap(yValues) { $0 > 0 ? 1 : s } } ?? dy
+            let g = slope.map { s in dy * constantMap(yValues!) { $0 > 0 ? 1 : s } } ?? dy
             let view = [n, groups, cg, x.count / Swift.max(n * c, 1)]
             let (dx, dw, db) = normalizationBackwardComposite(
                 g.reshaped(view), x.reshaped(view), weight: weight?.reshaped([1, groups, cg, 1]),
