@@ -129,6 +129,12 @@ public final class ClipStoreWriter {
         splits[split] = state
     }
 
+    /// Changes the split evaluation uses by default (e.g. when the planned one ended up empty).
+    public func setEvalSplit(_ split: String) throws {
+        try checkWritable()
+        metadata.evalSplit = split
+    }
+
     /// Adds an attribute to the root (split nil) or to a split's group, written by `finish()`.
     public func setAttribute(_ name: String, _ value: HDF5AttributeValue, split: String? = nil) throws {
         try checkWritable()

@@ -151,6 +151,14 @@ public enum DataImporter {
         guard !counts.isEmpty else {
             throw ImportError(file: source, message: "no sequence has at least \(options.clipLength) frames")
         }
+        var finalMetadata = metadata
+        if counts[metadata.evalSplit] == nil {
+            finalMetadata.evalSplit = rule.evalSplit(present: Set(counts.keys))
+            try writer.setEvalSplit(finalMetadata.evalSplit)
+        }
+        if counts.keys.allSatisfy({ $0 == "train" }) {
+            notes.append("no test split: evaluation will use the training sequences")
+        }
         if isKTH {
             for split in ["val", "test"] where counts[split] != nil {
                 try writer.setEvalStartFrame(DatasetSplits.kthEvalStartFrame, split: split)
@@ -160,7 +168,7 @@ public enum DataImporter {
         notes += decoder.notes
         if !skipped.isEmpty { notes.append("\(skipped.count) sequence(s) shorter than the clip length left out") }
         return ImportReport(storePath: storePath, format: format, sequenceCounts: counts, frameCounts: frames,
-                            skipped: skipped, notes: notes, metadata: metadata)
+                            skipped: skipped, notes: notes, metadata: finalMetadata)
     }
 
     /// 3 when the first frame of any sequence is in colour, else 1 (headers only).
