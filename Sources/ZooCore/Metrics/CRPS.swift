@@ -34,6 +34,15 @@ public func crpsMap(samples: Tensor, truth: Tensor) -> Tensor {
     return map
 }
 
+/// `crps(samples:truth:)` and `crpsMap(samples:truth:)` from one pass.
+public func crpsWithMap(samples: Tensor, truth: Tensor) -> (scores: FrameScores, map: Tensor) {
+    let d = checkPredictionShapes(samples: samples, truth: truth, metric: "crps")
+    let map = Tensor.uninitialized(truth.shape)
+    let values = crpsKernel(samples: samples, truth: truth, map: map.storage.pointer)
+    return (FrameScores(metric: "crps", higherIsBetter: false, clips: d.b, samples: d.s, frames: d.t, isEnsemble: true,
+                        values: values), map)
+}
+
 /// The CRPS of one pixel: `values` holds the S samples (it is sorted in place), `y` the truth.
 @inline(__always)
 func crpsEnsemble(_ values: UnsafeMutableBufferPointer<Float>, truth y: Float) -> Double {

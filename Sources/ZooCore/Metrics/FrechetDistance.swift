@@ -67,14 +67,14 @@ public func frechetDistance(features a: Tensor, _ b: Tensor) throws -> Double {
 /// tr (S1^½ S2 S1^½)^½ for symmetric positive semi-definite S1, S2 ([n, n] row-major).
 func traceOfSquareRootProduct(_ s1: [Double], _ s2: [Double], n: Int) throws -> Double {
     let (values, vectors) = try BLAS.symmetricEigen(s1, n: n)
-    // Rows v_k of `vectors` are the eigenvectors: S1^½ = Σ_k √λ_k v_k v_kᵀ = Vᵀ (diag(√λ) V), negative
+    // The columns v_k of `vectors` are the eigenvectors: S1^½ = Σ_k √λ_k v_k v_kᵀ = (V diag(√λ)) Vᵀ, negative
     // eigenvalues (rounding of a semi-definite matrix) clamped to 0.
     var scaled = vectors
     for k in 0..<n {
         let r = values[k] > 0 ? values[k].squareRoot() : 0
-        for j in 0..<n { scaled[k * n + j] *= r }
+        for i in 0..<n { scaled[i * n + k] *= r }
     }
-    let root = multiply(vectors, transposeA: true, scaled, transposeB: false, m: n, n: n, k: n)
+    let root = multiply(scaled, transposeA: false, vectors, transposeB: true, m: n, n: n, k: n)
     let left = multiply(root, transposeA: false, s2, transposeB: false, m: n, n: n, k: n)
     var product = multiply(left, transposeA: false, root, transposeB: false, m: n, n: n, k: n)
     for i in 0..<n { for j in (i + 1)..<n {

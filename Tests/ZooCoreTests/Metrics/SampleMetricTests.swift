@@ -158,12 +158,15 @@ private struct FrechetFixture: Decodable {
     @Test(arguments: loadMetricFixture("metrics_fd.json", as: FrechetFixture.self).cases)
     private func matchesNumpy(_ c: FrechetFixture.Case) throws {
         let d = try frechetDistance(features: c.a.tensor, c.b.tensor)
+        print("Frechet \(c.name): \(d) vs numpy eigh \(c.fd_eigh) (relative \(Swift.abs(d - c.fd_eigh) / c.fd_eigh)), "
+              + "scipy sqrtm \(c.fd_scipy_sqrtm)")
         // Same float32 features, float64 arithmetic, different LAPACK/ordering: agreement to ~1e-10 relative.
         #expect(Swift.abs(d - c.fd_eigh) <= 1e-9 * Swift.abs(c.fd_eigh), "\(d) vs numpy \(c.fd_eigh)")
         // A set against itself: 0 up to the rounding of the eigenvalue square roots (numpy: \(c.fd_self)).
         let trace = FeatureStatistics(features: c.a.tensor).covariance.enumerated().filter { $0.offset % (c.a.shape[1] + 1) == 0 }
             .reduce(0) { $0 + $1.element }
         let same = try frechetDistance(features: c.a.tensor, c.a.tensor)
+        print("Frechet \(c.name) against itself: \(same)")
         #expect(Swift.abs(same) <= 1e-6 * trace, "self distance \(same), trace \(trace)")
     }
 
