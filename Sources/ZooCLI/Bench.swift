@@ -11,7 +11,7 @@ extension Zoo {
             discussion: """
                 Measure release builds only: swift build -c release && .build/release/zoo bench. Each row is \
                 the median of timed runs after warm-up. With --torch PYTHON the same rows run in PyTorch \
-                (Tools/bench/bench_torch.py, 2 threads) right after zoo's, and the table shows the ratio \
+                (Tools/bench/bench_torch.py, 2 threads), each right after zoo's run of it, and the table shows the ratio \
                 zoo time / PyTorch time (below 1: zoo is faster).
                 """)
 
@@ -68,6 +68,12 @@ extension Zoo {
             return options
         }
 
+        /// The 1-minute load average from /proc/loadavg.
+        static func loadAverage() -> Double? {
+            guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+            return text.split(separator: " ").first.flatMap { Double($0) }
+        }
+
         func run() throws {
             #if DEBUG
             note("warning: this is a debug build; timings mean little (use swift build -c release)")
@@ -77,23 +83,41 @@ extension Zoo {
                 throw ZooError("OpenBLAS could not be loaded (\(system.openBLASError ?? "")). Install it with: "
                                + "sudo apt-get update && sudo apt-get install -y libopenblas-dev")
             }
-            let script = try python.map { _ in try TorchBenchmark.locateScript(torchScript) }
+            let script = try python.map { _ in try TorchSession.locateScript(torchScript) }
             let rows = selectedRows(filter: filter)
             let options = self.options
             note("zoo bench: \(rows.count) rows, OpenBLAS \(blas.kernel) kernel, \(blas.threads) BLAS threads, "
                  + "\(system.cpu.cores) cores")
-            let results = Benchmark.run(rows, options: options) { result, index, total in
-                note("[zoo \(index)/\(total)] \(result.id): \(BenchTable.format(result.value, result.unit))")
+            if let load = Self.loadAverage(), load > 0.5 * Double(system.cpu.cores) {
+                note(String(format: "warning: the machine is busy (load average %.2f); timings will be noisy", load))
             }
-            var torch: TorchBenchmarkOutput?
-            if let python, let script {
-                torch = try TorchBenchmark.run(python: python, script: script, ids: rows.map(\.id), options: options)
-                if let missing = torch?.missing, !missing.isEmpty {
-                    note("warning: the PyTorch script has no rows named \(missing.joined(separator: ", "))")
+            // With PyTorch, each row runs in zoo and then at once in PyTorch, so both see the same conditions.
+            let session = try python.map { python in
+                note("starting the PyTorch benchmark (\(python))")
+                return try TorchSession(python: python, script: script!, options: options)
+            }
+            defer { session?.finish() }
+            var table: [ComparisonRow] = []
+            var missing: [String] = []
+            for (index, row) in rows.enumerated() {
+                if session != nil { Thread.sleep(forTimeInterval: 0.3) }  // PyTorch's threads stop spinning
+                let result = Benchmark.measure(row, options: options)
+                var line = "[\(index + 1)/\(rows.count)] \(row.id): zoo \(BenchTable.format(result.value, result.unit))"
+                var torchMilliseconds: Double?
+                if let session {
+                    let answer = try session.measure(row.id)
+                    if answer.missing == true { missing.append(row.id) }
+                    torchMilliseconds = answer.ms
                 }
+                let joined = ComparisonRow(result, torchMilliseconds: torchMilliseconds)
+                if let torch = joined.torch { line += ", PyTorch \(BenchTable.format(torch, row.unit))" }
+                note(line)
+                table.append(joined)
             }
-            let torchRows = Dictionary((torch?.rows ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-            let table = results.map { ComparisonRow($0, torch: torchRows[$0.id]) }
+            if !missing.isEmpty {
+                note("warning: the PyTorch script has no rows named \(missing.joined(separator: ", "))")
+            }
+            let torch = session?.header
             let header = BenchTable.Header(kernel: blas.kernel, threads: blas.threads, cpu: system.cpu.model,
                                            cores: system.cpu.cores,
                                            torchVersion: torch.map { t in t.blas.map { "\(t.torch), \($0)" } ?? t.torch },

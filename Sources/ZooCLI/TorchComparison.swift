@@ -1,20 +1,21 @@
-// Runs Tools/bench/bench_torch.py with a given Python and joins its timings to zoo's, row by row.
+// Runs Tools/bench/bench_torch.py with a given Python, row by row next to zoo's, and joins the timings.
 import Foundation
 import ZooCore
 
-/// PyTorch's timings as bench_torch.py prints them.
-struct TorchBenchmarkOutput: Decodable {
-    struct Row: Decodable {
-        var id: String
-        var ms: Double
-        var samples: [Double]
-    }
+/// The first line bench_torch.py prints in `--serve` mode.
+struct TorchHeader: Decodable {
     var torch: String
-    /// "MKL" when PyTorch's matrix products use MKL (absent in older script output).
+    /// "MKL" when PyTorch's matrix products use MKL.
     var blas: String?
     var threads: Int
-    var rows: [Row]
-    var missing: [String]
+}
+
+/// One row's answer from bench_torch.py (`missing` when the script has no such row).
+struct TorchRow: Decodable {
+    var id: String
+    var ms: Double?
+    var samples: [Double]?
+    var missing: Bool?
 }
 
 /// One line of the comparison table.
@@ -42,23 +43,101 @@ struct ComparisonRow: Encodable {
         try c.encodeIfPresent(ratio, forKey: .ratio)
     }
 
-    /// Joins our result with PyTorch's row of the same id (PyTorch's GFLOP/s use our flop count).
-    init(_ result: BenchmarkResult, torch row: TorchBenchmarkOutput.Row?) {
+    /// Joins our result with PyTorch's median time for the same row (its GFLOP/s use our flop count).
+    init(_ result: BenchmarkResult, torchMilliseconds ms: Double?) {
         id = result.id
         unit = result.unit
         ours = result.value
         oursMilliseconds = result.milliseconds
-        torchMilliseconds = row?.ms
-        if let ms = row?.ms {
+        torchMilliseconds = ms
+        if let ms {
             torch = result.unit == .gflops ? (result.flop ?? 0) / (ms * 1e6) : ms
         }
     }
 }
 
-/// Finds and runs the PyTorch benchmark script.
-enum TorchBenchmark {
-    /// The script: `explicit` if given, else Tools/bench/bench_torch.py under the current directory, next to
-    /// the executable's package, or in the source tree this binary was built from.
+/// A running `bench_torch.py --serve`: send a row id, get its timings back.
+final class TorchSession {
+    let header: TorchHeader
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private var buffer = Data()
+    private let description: String
+
+    /// Starts `python script --serve <timing options>` and waits for its header line (torch imported).
+    init(python: String, script: String, options: BenchmarkOptions) throws {
+        signal(SIGPIPE, SIG_IGN)  // a crashed script must surface as an error, not kill zoo
+        description = "\(python) \(script)"
+        var arguments = [script, "--serve", "--warmup", "\(options.warmup)", "--repetitions", "\(options.repetitions)",
+                         "--min-repetitions", "\(options.minimumRepetitions)",
+                         "--seconds-per-row", "\(options.secondsPerRow)"]
+        if python.contains("/") {
+            process.executableURL = URL(fileURLWithPath: python)
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            arguments.insert(python, at: 0)
+        }
+        process.arguments = arguments
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        do {
+            try process.run()
+        } catch {
+            throw ZooError("cannot start \(python): \(error.localizedDescription)")
+        }
+        header = try Self.decode(TorchHeader.self, from: try Self.readLine(output, &buffer, process, description))
+    }
+
+    /// Times one row in PyTorch.
+    func measure(_ id: String) throws -> TorchRow {
+        do {
+            try input.fileHandleForWriting.write(contentsOf: Data((id + "\n").utf8))
+        } catch {
+            _ = try Self.readLine(output, &buffer, process, description)  // reports the exit status
+            throw ZooError("the PyTorch benchmark stopped reading (\(error.localizedDescription))")
+        }
+        let row = try Self.decode(TorchRow.self, from: try Self.readLine(output, &buffer, process, description))
+        guard row.id == id else { throw ZooError("the PyTorch benchmark answered \(row.id) for \(id)") }
+        return row
+    }
+
+    /// Closes the script's input and waits for it to exit.
+    func finish() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    private static func readLine(_ pipe: Pipe, _ buffer: inout Data, _ process: Process, _ description: String)
+        throws -> String
+    {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer = Data(buffer[buffer.index(after: newline)...])
+                return line
+            }
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                process.waitUntilExit()
+                throw ZooError("the PyTorch benchmark (\(description)) exited with status "
+                               + "\(process.terminationStatus); is torch installed for that python?")
+            }
+            buffer.append(chunk)
+        }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from line: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(line.utf8))
+        } catch {
+            throw ZooError("could not read the PyTorch benchmark's output line \"\(line.prefix(200))\" (\(error))")
+        }
+    }
+
+    /// The script: `explicit` if given, else Tools/bench/bench_torch.py under the current directory, above
+    /// the executable (.build/release/zoo), or in the source tree this binary was built from.
     static func locateScript(_ explicit: String?) throws -> String {
         let relative = "Tools/bench/bench_torch.py"
         let fm = FileManager.default
@@ -78,43 +157,5 @@ enum TorchBenchmark {
         candidates.append(source.appendingPathComponent(relative).path)
         if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
         throw ZooError("cannot find \(relative); run zoo from the repository root or pass --torch-script PATH")
-    }
-
-    /// Runs `python script --ids ... <timing options>`, streaming its stderr through, and decodes stdout.
-    static func run(python: String, script: String, ids: [String], options: BenchmarkOptions) throws
-        -> TorchBenchmarkOutput
-    {
-        let process = Process()
-        var arguments = [script, "--ids", ids.joined(separator: ";"),
-                         "--warmup", "\(options.warmup)", "--repetitions", "\(options.repetitions)",
-                         "--min-repetitions", "\(options.minimumRepetitions)",
-                         "--seconds-per-row", "\(options.secondsPerRow)"]
-        if python.contains("/") {
-            process.executableURL = URL(fileURLWithPath: python)
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            arguments.insert(python, at: 0)
-        }
-        process.arguments = arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.standardError
-        do {
-            try process.run()
-        } catch {
-            throw ZooError("cannot start \(python): \(error.localizedDescription)")
-        }
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ZooError("the PyTorch benchmark (\(python) \(script)) exited with status \(process.terminationStatus); "
-                           + "is torch installed for that python?")
-        }
-        do {
-            return try JSONDecoder().decode(TorchBenchmarkOutput.self, from: data)
-        } catch {
-            let text = String(decoding: data.prefix(300), as: UTF8.self)
-            throw ZooError("could not read the PyTorch benchmark's JSON (\(error)); it printed: \(text)")
-        }
     }
 }

@@ -24,29 +24,33 @@ import ZooCore
 }
 
 @Test func comparisonRowsJoinPyTorchTimes() throws {
-    let json = #"{"torch": "2.x", "threads": 2, "rows": [{"id": "sgemm n=1024 2T", "ms": 40, "samples": [40]},"#
-        + #"{"id": "conv fwd", "ms": 10, "samples": [9, 10, 11]}], "missing": ["other"]}"#
-    let torch = try JSONDecoder().decode(TorchBenchmarkOutput.self, from: Data(json.utf8))
-    #expect(torch.missing == ["other"])
+    // The lines bench_torch.py --serve prints: a header, then one per row.
+    let header = try JSONDecoder().decode(TorchHeader.self, from: Data(#"{"torch": "2.x", "blas": "MKL", "threads": 2}"#.utf8))
+    #expect(header.torch == "2.x" && header.blas == "MKL" && header.threads == 2)
+    let sgemm = try JSONDecoder().decode(TorchRow.self, from: Data(#"{"id": "sgemm n=1024 2T", "ms": 40, "samples": [40]}"#.utf8))
+    let unknown = try JSONDecoder().decode(TorchRow.self, from: Data(#"{"id": "other", "missing": true}"#.utf8))
+    #expect(sgemm.ms == 40 && sgemm.missing == nil && unknown.missing == true && unknown.ms == nil)
+
     let rate = ComparisonRow(BenchmarkResult(id: "sgemm n=1024 2T", unit: .gflops, milliseconds: 20, samples: [20],
-                                             flop: 2e9), torch: torch.rows[0])
+                                             flop: 2e9), torchMilliseconds: sgemm.ms)
     #expect(abs(rate.ours - 100) < 1e-9 && abs((rate.torch ?? 0) - 50) < 1e-9)
     #expect(abs((rate.ratio ?? 0) - 0.5) < 1e-12)  // zoo takes half PyTorch's time
     let time = ComparisonRow(BenchmarkResult(id: "conv fwd", unit: .milliseconds, milliseconds: 15, samples: [15]),
-                             torch: torch.rows[1])
+                             torchMilliseconds: 10)
     #expect(time.ratio == 1.5)
-    let alone = ComparisonRow(BenchmarkResult(id: "x", unit: .milliseconds, milliseconds: 1, samples: [1]), torch: nil)
+    let alone = ComparisonRow(BenchmarkResult(id: "x", unit: .milliseconds, milliseconds: 1, samples: [1]),
+                              torchMilliseconds: unknown.ms)
     #expect(alone.ratio == nil && alone.torch == nil)
 
-    let header = BenchTable.Header(kernel: "Zen", threads: 2, cpu: "AMD EPYC", cores: 2, torchVersion: "2.x",
-                                   warmup: 1, repetitions: 3)
-    let markdown = BenchTable.markdown([rate, time, alone], header: header)
+    let table = BenchTable.Header(kernel: "Zen", threads: 2, cpu: "AMD EPYC", cores: 2, torchVersion: "2.x",
+                                  warmup: 1, repetitions: 3)
+    let markdown = BenchTable.markdown([rate, time, alone], header: table)
     #expect(markdown.contains("| sgemm n=1024 2T | 100.0 GFLOP/s | 50.0 GFLOP/s | 0.50 |"))
     #expect(markdown.contains("| conv fwd | 15.00 ms | 10.00 ms | 1.50 |"))
     #expect(markdown.contains("| x | 1.000 ms | - | - |"))
-    let text = BenchTable.text([rate, time], header: header).split(separator: "\n")
+    let text = BenchTable.text([rate, time], header: table).split(separator: "\n")
     #expect(text.count == 6 && text[1].hasPrefix("row") && text[5].hasPrefix("ratio ="))
-    let decoded = try JSONSerialization.jsonObject(with: Data(BenchTable.json([rate, alone], header: header).utf8))
+    let decoded = try JSONSerialization.jsonObject(with: Data(BenchTable.json([rate, alone], header: table).utf8))
     let rows = try #require((decoded as? [String: Any])?["rows"] as? [[String: Any]])
     #expect(rows.count == 2 && rows[0]["ratio"] as? Double == 0.5 && rows[1]["ratio"] == nil)
 }
@@ -75,4 +79,38 @@ import ZooCore
         #expect(matching.count == 1, "no PyTorch template for \(id)")
         for template in matching { #expect(script.contains(template.snippet), "\(template.snippet)") }
     }
+}
+
+/// Writes a shell script standing in for bench_torch.py --serve and returns its path.
+private func fakeTorchScript(_ body: String) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("fake-torch-\(UUID().uuidString).sh").path
+    try body.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+@Test func torchSessionSpeaksTheServeProtocol() throws {
+    let script = try fakeTorchScript(#"""
+        echo '{"torch": "fake", "threads": 2}'
+        while read -r id; do
+          if [ "$id" = "conv fwd" ]; then echo '{"id": "conv fwd", "ms": 5, "samples": [4, 5, 6]}'
+          else echo "{\"id\": \"$id\", \"missing\": true}"; fi
+        done
+        """#)
+    defer { try? FileManager.default.removeItem(atPath: script) }
+    let session = try TorchSession(python: "/bin/bash", script: script, options: .quick)
+    #expect(session.header.torch == "fake")
+    let row = try session.measure("conv fwd")
+    #expect(row.ms == 5 && row.samples == [4, 5, 6])
+    #expect(try session.measure("no such row").missing == true)
+    session.finish()
+}
+
+@Test func torchSessionReportsAScriptThatDies() throws {
+    let script = try fakeTorchScript("echo 'import torch failed' >&2; exit 3\n")
+    defer { try? FileManager.default.removeItem(atPath: script) }
+    #expect(throws: ZooError.self) { _ = try TorchSession(python: "/bin/bash", script: script, options: .quick) }
+    let half = try fakeTorchScript("echo '{\"torch\": \"fake\", \"threads\": 2}'; read -r id; exit 4\n")
+    defer { try? FileManager.default.removeItem(atPath: half) }
+    let session = try TorchSession(python: "/bin/bash", script: half, options: .quick)
+    #expect(throws: ZooError.self) { _ = try session.measure("conv fwd") }
 }

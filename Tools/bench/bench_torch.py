@@ -6,10 +6,13 @@ timed runs (stopping early after --seconds-per-row once --min-repetitions are do
 Forward rows run under torch.no_grad(); forward+backward rows differentiate the output with a random
 upstream gradient with respect to every input and parameter (torch.autograd.grad), as zoo does.
 
-Prints one JSON document on stdout: {"torch": version, "blas": "MKL" or other, "threads": n, "rows": [{"id", "ms", "samples"}],
-"missing": [requested ids this script does not know]}. Progress goes to stderr.
+Prints one JSON document on stdout: {"torch": version, "blas": "MKL" or other, "threads": n,
+"rows": [{"id", "ms", "samples"}], "missing": [requested ids this script does not know]}; progress goes
+to stderr. With --serve it instead answers row ids read from stdin with one JSON line each (after a header
+line), so that zoo can run every row in PyTorch right after its own: interleaved, both see the same
+machine conditions.
 
-Usage: python Tools/bench/bench_torch.py [--quick] [--ids "id1;id2"] [--list]
+Usage: python Tools/bench/bench_torch.py [--quick] [--ids "id1;id2"] [--list] [--serve]
 (zoo runs it for you: `zoo bench --torch /path/to/venv/bin/python`).
 """
 import argparse
@@ -133,6 +136,37 @@ def measure(prepare, warmup, repetitions, min_repetitions, seconds):
     return samples
 
 
+def run_row(known, row_id, options, default_threads):
+    _, prepare, threads = known[row_id]
+    torch.set_num_threads(threads or default_threads)
+    samples = measure(prepare, *options)
+    torch.set_num_threads(default_threads)
+    return {"id": row_id, "ms": statistics.median(samples), "samples": samples}
+
+
+def serve(known, options, default_threads, pause):
+    """Line protocol for zoo's interleaved runs: a header line, then for every row id read on stdin one
+    JSON line with its timings ({"id", "missing": true} for unknown ids), until stdin closes."""
+    print(json.dumps(header(default_threads)), flush=True)
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        row_id = line.strip()
+        if not row_id:
+            continue
+        if row_id not in known:
+            print(json.dumps({"id": row_id, "missing": True}), flush=True)
+            continue
+        time.sleep(pause)  # let the other process's BLAS threads stop spinning before timing
+        print(json.dumps(run_row(known, row_id, options, default_threads)), flush=True)
+
+
+def header(threads):
+    blas = "MKL" if torch.backends.mkl.is_available() else "non-MKL BLAS"
+    return {"torch": torch.__version__, "blas": blas, "threads": threads}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--ids", help="';'-separated row ids to run (default: all)")
@@ -143,6 +177,9 @@ def main():
     parser.add_argument("--seconds-per-row", type=float)
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     parser.add_argument("--list", action="store_true", help="print the row ids and exit")
+    parser.add_argument("--serve", action="store_true",
+                        help="read row ids from stdin, answer each with one JSON line (used by zoo bench)")
+    parser.add_argument("--pause", type=float, default=0.3, help="seconds to idle before each row in --serve")
     args = parser.parse_args()
 
     rows = all_rows()
@@ -154,28 +191,24 @@ def main():
     repetitions = args.repetitions if args.repetitions is not None else defaults[1]
     min_repetitions = min(repetitions, args.min_repetitions if args.min_repetitions is not None else defaults[2])
     seconds = args.seconds_per_row if args.seconds_per_row is not None else defaults[3]
+    options = (warmup, repetitions, min_repetitions, seconds)
 
     known = {row[0]: row for row in rows}
+    torch.manual_seed(0)
+    if args.serve:
+        serve(known, options, args.threads, args.pause)
+        return
     if args.ids:
         wanted = [i for i in args.ids.split(";") if i]
     else:
         wanted = [row[0] for row in rows if not (args.quick and row[0].startswith("sgemm n=4096"))]
     missing = [i for i in wanted if i not in known]
-
-    torch.manual_seed(0)
     results = []
     todo = [i for i in wanted if i in known]
     for index, row_id in enumerate(todo, 1):
-        _, prepare, threads = known[row_id]
-        torch.set_num_threads(threads or args.threads)
-        samples = measure(prepare, warmup, repetitions, min_repetitions, seconds)
-        torch.set_num_threads(args.threads)
-        ms = statistics.median(samples)
-        results.append({"id": row_id, "ms": ms, "samples": samples})
-        print(f"[torch {index}/{len(todo)}] {row_id}: {ms:.2f} ms", file=sys.stderr, flush=True)
-    blas = "MKL" if torch.backends.mkl.is_available() else "non-MKL BLAS"
-    json.dump({"torch": torch.__version__, "blas": blas, "threads": args.threads, "rows": results,
-               "missing": missing}, sys.stdout)
+        results.append(run_row(known, row_id, options, args.threads))
+        print(f"[torch {index}/{len(todo)}] {row_id}: {results[-1]['ms']:.2f} ms", file=sys.stderr, flush=True)
+    json.dump({**header(args.threads), "rows": results, "missing": missing}, sys.stdout)
     print()
 
 
