@@ -53,7 +53,7 @@ public struct DataGenerate: ParsableCommand {
     @Option(help: "shapes only: 1 (gray) or 3 (a colour per sprite).")
     public var channels: Int = 1
 
-    @Option(help: "Also write a PNG contact sheet of the first test clips to this path.")
+    @Option(help: "Also write a PNG contact sheet (8 test clips, every frame, 2x) to this path.")
     public var preview: String?
 
     @Flag(help: "Replace an existing store.")
@@ -95,7 +95,9 @@ public struct DataGenerate: ParsableCommand {
     public func run() throws {
         let path = outputPath
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !folder.isEmpty {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         let start = Date()
         let reporter = GenerationReporter(enabled: !quiet)
         switch dataset {
@@ -122,10 +124,12 @@ public struct DataGenerate: ParsableCommand {
               + String(format: "%.1f s", Date().timeIntervalSince(start)))
         if let preview {
             let split = try store.split("test")
-            let rows = Array(0..<min(8, split.sequenceCount))
-            let columns = Array(0..<min(testFrames, 16))
-            try VideoContactSheet.make(source: split, sequences: rows, frames: columns).write(to: preview)
-            print("wrote \(preview): \(rows.count) test clips x \(columns.count) frames")
+            // Flow test clips come in pairs from one simulation: show one clip of each of 8 simulations.
+            let stride = dataset == .flow ? 2 : 1
+            let rows = Array(Swift.stride(from: 0, to: split.sequenceCount, by: stride).prefix(8))
+            let columns = Array(0..<testFrames)
+            try VideoContactSheet.make(source: split, sequences: rows, frames: columns, scale: 2).write(to: preview)
+            print("wrote \(preview): test clips \(rows.map(String.init).joined(separator: ", ")) x \(columns.count) frames")
         }
     }
 }
@@ -146,8 +150,8 @@ final class GenerationReporter: @unchecked Sendable {
             guard progress.finished == progress.total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
             lastDraw = now
             FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
-        } else if progress.finished == progress.total {
-            note(line)
+        } else if progress.finished == progress.total || (4 * progress.finished) % progress.total < 4 {
+            note(line)   // about every quarter
         }
     }
 

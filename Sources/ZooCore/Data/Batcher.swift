@@ -53,14 +53,17 @@ public final class Batcher {
     public init(source: any VideoSequenceSource, batchSize: Int, clipLength: Int, order: Order,
                 pixelReduction: Int = 1, startStep: Int = 0, prefetch: Int = 2) throws {
         precondition(batchSize > 0 && clipLength > 0 && startStep >= 0 && prefetch >= 0 && pixelReduction > 0,
-                     "Batcher needs positive batchSize, clipLength, pixelReduction and non-negative startStep, prefetch")
+                     "Batcher needs positive batchSize, clipLength, pixelReduction and non-negative "
+                        + "startStep, prefetch")
         let eligible = (0..<source.sequenceCount).filter { source.frameCount(ofSequence: $0) >= clipLength }
         guard !eligible.isEmpty else {
+            let longest = (0..<source.sequenceCount).map(source.frameCount(ofSequence:)).max() ?? 0
             throw BatcherError("no sequence holds a clip of \(clipLength) frames (\(source.sequenceCount) sequences, "
-                               + "longest \((0..<source.sequenceCount).map(source.frameCount(ofSequence:)).max() ?? 0))")
+                               + "longest \(longest))")
         }
         guard source.height % pixelReduction == 0 && source.width % pixelReduction == 0 else {
-            throw BatcherError("\(source.height)x\(source.width) frames do not divide by pixel reduction \(pixelReduction)")
+            throw BatcherError("\(source.height)x\(source.width) frames do not divide by pixel reduction "
+                               + "\(pixelReduction)")
         }
         self.source = source
         self.batchSize = batchSize
@@ -184,33 +187,50 @@ private struct BatchPlan: @unchecked Sendable {
 }
 
 /// A background thread that makes batches first, first+1, … into a bounded queue, in order.
+///
+/// `stop()` waits until the thread has finished and dropped its plan, so once a batcher is gone no read
+/// of its source is still running (an HDF5 store can then be closed safely).
 private final class Prefetcher: @unchecked Sendable {
     private let condition = NSCondition()
     private var ready: [Int: Result<VideoBatch, Error>] = [:]
     private var nextToMake: Int
     private var consumed: Int
     private var stopped = false
+    private var finished = false
+    private var plan: BatchPlan?
     private let capacity: Int
+    private let batchCount: Int?
 
     init(plan: BatchPlan, first: Int, capacity: Int) {
         nextToMake = first
         consumed = first
         self.capacity = capacity
-        let thread = Thread { [self] in self.run(plan) }
+        self.plan = plan
+        batchCount = plan.batchCount
+        let thread = Thread { [self] in
+            self.produce()
+            condition.lock()
+            self.plan = nil
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
         thread.name = "zoo.batcher.prefetch"
         thread.start()
     }
 
-    private func run(_ plan: BatchPlan) {
+    /// Makes batches until stopped or, for a finite pass, until the last one is made.
+    private func produce() {
         while true {
             condition.lock()
             while !stopped && nextToMake - consumed >= capacity { condition.wait() }
-            if stopped || (plan.batchCount.map { nextToMake >= $0 } ?? false) {
+            if stopped || (batchCount.map { nextToMake >= $0 } ?? false) {
                 condition.unlock()
                 return
             }
             let index = nextToMake
             nextToMake += 1
+            let plan = self.plan!
             condition.unlock()
             let result = Result { try plan.make(index) }
             condition.lock()
@@ -232,10 +252,13 @@ private final class Prefetcher: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Stops the thread and waits for it to finish.
     func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
+        while !finished { condition.wait() }
+        ready.removeAll()
         condition.unlock()
     }
 }

@@ -33,7 +33,8 @@ public struct VideoSequenceSet: VideoSequenceSource, Sendable, Equatable {
         precondition(frameBytes > 0, "frames must be non-empty, got \(height)x\(width)x\(channels)")
         for (i, s) in sequences.enumerated() {
             precondition(s.count % frameBytes == 0 && !s.isEmpty,
-                         "sequence \(i) has \(s.count) bytes, not a whole number of \(height)x\(width)x\(channels) frames")
+                         "sequence \(i) has \(s.count) bytes, not a whole number of "
+                            + "\(height)x\(width)x\(channels) frames")
         }
         self.height = height
         self.width = width
@@ -62,7 +63,8 @@ public struct VideoSequenceSet: VideoSequenceSource, Sendable, Equatable {
     /// Appends the sequences of `other` (same frame size and channels).
     public mutating func append(contentsOf other: VideoSequenceSet) {
         precondition(other.height == height && other.width == width && other.channels == channels,
-                     "cannot join \(other.height)x\(other.width)x\(other.channels) sequences to \(height)x\(width)x\(channels)")
+                     "cannot join \(other.height)x\(other.width)x\(other.channels) sequences to "
+                        + "\(height)x\(width)x\(channels)")
         sequences.append(contentsOf: other.sequences)
     }
 }

@@ -116,18 +116,22 @@ func patternSet(lengths: [Int], size: Int = 8, channels: Int = 1) -> VideoSequen
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-batcher-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try MovingShapes.writeStore(path: dir + "/s.h5", trainCount: 4, trainFrames: 12, testCount: 2, testFrames: 10, seed: 3)
+        try MovingShapes.writeStore(path: dir + "/s.h5", trainCount: 4, trainFrames: 12, testCount: 2,
+                                    testFrames: 10, seed: 3)
         let store = try ClipStore(path: dir + "/s.h5")
         let memory = MovingShapes.generate(count: 4, frameCount: 12, seed: 3 &* 2 &+ 1)
         for source in [try store.split("train") as any VideoSequenceSource, try store.source(split: "train")] {
-            let fromStore = try Batcher(source: source, batchSize: 3, clipLength: 8, order: .random(seed: 1), prefetch: 2)
-            let fromMemory = try Batcher(source: memory, batchSize: 3, clipLength: 8, order: .random(seed: 1), prefetch: 0)
+            let fromStore = try Batcher(source: source, batchSize: 3, clipLength: 8, order: .random(seed: 1),
+                                        prefetch: 2)
+            let fromMemory = try Batcher(source: memory, batchSize: 3, clipLength: 8, order: .random(seed: 1),
+                                         prefetch: 0)
             for _ in 0..<5 { #expect(try fromStore.next()?.frames.scalars == fromMemory.next()?.frames.scalars) }
         }
     }
 
     /// Clips per second the batcher delivers on the default flow store (generated into the cache when
-    /// missing), against what training consumes. Not asserted; run with ZOO_TIMING=1 (release for real numbers).
+    /// missing), and how long a training step waits for its batch when the step itself takes 20 ms.
+    /// Not asserted; run with ZOO_TIMING=1 (in a release build for real numbers).
     @Test func throughputOnTheFlowSet() throws {
         guard ProcessInfo.processInfo.environment["ZOO_TIMING"] != nil else { return }
         let store = try FlowDataset.defaultStore(size: 64)
@@ -142,7 +146,15 @@ func patternSet(lengths: [Int], size: Int = 8, channels: Int = 1) -> VideoSequen
                 var clips = 0
                 while Date().timeIntervalSince(start) < 1 { clips += try batcher.next()!.batchSize }
                 let rate = Double(clips) / Date().timeIntervalSince(start)
-                print("batcher \(name), prefetch \(prefetch): \(Int(rate)) clips/s (batch 8 x 8 frames)")
+                var waited = 0.0
+                for _ in 0..<20 {
+                    Thread.sleep(forTimeInterval: 0.02)   // the training step
+                    let t0 = Date()
+                    _ = try batcher.next()
+                    waited += Date().timeIntervalSince(t0)
+                }
+                print("batcher \(name), prefetch \(prefetch): \(Int(rate)) clips/s (batch 8 x 8 frames); "
+                      + String(format: "wait per batch behind a 20 ms step %.3f ms", waited / 20 * 1000))
             }
         }
     }

@@ -24,7 +24,8 @@ import ZooCore
             #expect(path.count == 100)
             for states in path {
                 for (s, r) in zip(states, radii) {
-                    #expect(s.x >= r && s.x <= 64 - r && s.y >= r && s.y <= 64 - r, "centre (\(s.x), \(s.y)) radius \(r)")
+                    #expect(s.x >= r && s.x <= 64 - r && s.y >= r && s.y <= 64 - r,
+                            "centre (\(s.x), \(s.y)) radius \(r)")
                 }
             }
         }
@@ -80,7 +81,8 @@ import ZooCore
         #expect(set.channels == 3 && set.frameBytes == 64 * 64 * 3)
         var coloured = 0
         for sequence in set.sequences {
-            for p in stride(from: 0, to: 4096 * 3, by: 3) where sequence[p] != sequence[p + 1] || sequence[p] != sequence[p + 2] {
+            for p in stride(from: 0, to: 4096 * 3, by: 3)
+                where sequence[p] != sequence[p + 1] || sequence[p] != sequence[p + 2] {
                 coloured += 1
             }
         }

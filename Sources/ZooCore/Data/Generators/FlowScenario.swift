@@ -27,35 +27,6 @@ public enum FlowObstacle: Sendable, Equatable {
         }
     }
 
-    /// The obstacle's extent across the stream (its height), the length in the Reynolds number.
-    public var crossStreamExtent: Float {
-        switch self {
-        case let .circle(_, _, r):
-            return 2 * r
-        case let .ellipse(_, _, a, b, angle):
-            // Half-height of a rotated ellipse: sqrt(a² sin² θ + b² cos² θ).
-            let s = Foundation.sin(angle), c = Foundation.cos(angle)
-            return 2 * (a * a * s * s + b * b * c * c).squareRoot()
-        case let .rectangle(_, _, hl, hw, angle):
-            let s = abs(Foundation.sin(angle)), c = abs(Foundation.cos(angle))
-            return 2 * (hl * s + hw * c)
-        }
-    }
-
-    /// Bounding box (minX, maxX, minY, maxY), conservative for rotated shapes.
-    public var bounds: (Float, Float, Float, Float) {
-        switch self {
-        case let .circle(x, y, r):
-            return (x - r, x + r, y - r, y + r)
-        case let .ellipse(x, y, a, b, _):
-            let m = max(a, b)
-            return (x - m, x + m, y - m, y + m)
-        case let .rectangle(x, y, hl, hw, _):
-            let m = (hl * hl + hw * hw).squareRoot()
-            return (x - m, x + m, y - m, y + m)
-        }
-    }
-
     private static func rotate(_ x: Float, _ y: Float, by angle: Float) -> (Float, Float) {
         let c = Foundation.cos(angle), s = Foundation.sin(angle)
         return (c * x - s * y, s * x + c * y)
@@ -78,9 +49,10 @@ public struct FlowScenario: Sendable, Equatable {
     public var inflowVelocity: Float
     /// Reynolds number Re = U D / ν with D = `characteristicLength`.
     public var reynolds: Float
-    /// D: the cross-stream extent of the obstacle cluster.
+    /// D: the cross-stream extent of the obstacle cluster (rows of solid nodes it covers).
     public var characteristicLength: Float
-    /// Ticks run before the first frame (the wake starts shedding).
+    /// Ticks run at least before the first frame; `FlowDataset.simulate` goes on (up to three times as
+    /// long) until the wake's oscillation has settled.
     public var spinUpTicks: Int
     /// Ticks between frames.
     public var ticksPerFrame: Int
@@ -94,7 +66,8 @@ public struct FlowScenario: Sendable, Equatable {
                 reynolds: Float, characteristicLength: Float, spinUpTicks: Int, ticksPerFrame: Int,
                 cropX: Int, cropSide: Int) {
         precondition(cropX >= 0 && cropX + cropSide <= latticeWidth && cropSide <= latticeHeight,
-                     "the shown square (x \(cropX), side \(cropSide)) must lie inside the \(latticeWidth)x\(latticeHeight) lattice")
+                     "the shown square (x \(cropX), side \(cropSide)) must lie inside the "
+                        + "\(latticeWidth)x\(latticeHeight) lattice")
         self.latticeWidth = latticeWidth
         self.latticeHeight = latticeHeight
         self.obstacles = obstacles
@@ -111,14 +84,34 @@ public struct FlowScenario: Sendable, Equatable {
     public var relaxationTime: Float { 3 * inflowVelocity * characteristicLength / reynolds + 0.5 }
 
     /// The obstacle mask on the lattice (row-major, 1 = solid).
-    public func solidMask() -> [UInt8] {
-        var mask = [UInt8](repeating: 0, count: latticeWidth * latticeHeight)
-        for y in 0..<latticeHeight {
-            for x in 0..<latticeWidth where obstacles.contains(where: { $0.contains(Float(x), Float(y)) }) {
-                mask[y * latticeWidth + x] = 1
+    public func solidMask() -> [UInt8] { Self.mask(obstacles, width: latticeWidth, height: latticeHeight) }
+
+    /// The smallest box of lattice nodes holding every solid node (inclusive bounds).
+    public var obstacleBox: (minX: Int, maxX: Int, minY: Int, maxY: Int) {
+        Self.solidBox(obstacles, width: latticeWidth, height: latticeHeight)
+    }
+
+    static func mask(_ obstacles: [FlowObstacle], width: Int, height: Int) -> [UInt8] {
+        var mask = [UInt8](repeating: 0, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width where obstacles.contains(where: { $0.contains(Float(x), Float(y)) }) {
+                mask[y * width + x] = 1
             }
         }
         return mask
+    }
+
+    static func solidBox(_ obstacles: [FlowObstacle], width: Int,
+                         height: Int) -> (minX: Int, maxX: Int, minY: Int, maxY: Int) {
+        let mask = mask(obstacles, width: width, height: height)
+        var box = (minX: width, maxX: -1, minY: height, maxY: -1)
+        for y in 0..<height {
+            for x in 0..<width where mask[y * width + x] != 0 {
+                box = (min(box.minX, x), max(box.maxX, x), min(box.minY, y), max(box.maxY, y))
+            }
+        }
+        precondition(box.maxX >= 0, "the obstacles cover no lattice node: \(obstacles)")
+        return box
     }
 
     /// The lattice height used for frames of `size` pixels: 128 nodes up to 64-pixel frames (so 32- and
@@ -135,8 +128,9 @@ public struct FlowScenario: Sendable, Equatable {
     /// inlet and spans the full height), so its wake fills the rest and leaves through the outlet 3/16 of
     /// the height beyond the square. Re is drawn in 90–260 (periodic shedding up to wakes with irregular
     /// vortex interaction), U in 0.08–0.1; frames are spaced so the free stream moves
-    /// `latticeHeight / 16` nodes per frame (4 pixels of a 64-pixel frame). Spin-up lasts 1.75 flow
-    /// passes over the height, by which time the wake sheds regularly.
+    /// `latticeHeight / 16` nodes per frame (4 pixels of a 64-pixel frame). The minimum spin-up is 1.75
+    /// flow passes over the height, by which time most wakes shed regularly (`FlowDataset.simulate`
+    /// extends it for the slow ones).
     public static func random(latticeHeight height: Int, rng: inout RandomGenerator) -> FlowScenario {
         precondition(height >= 64 && height % 16 == 0, "lattice height must be a multiple of 16 ≥ 64, got \(height)")
         let width = height * 5 / 4
@@ -165,9 +159,9 @@ public struct FlowScenario: Sendable, Equatable {
                                          y: centreY + h * rng.uniform(-0.06, 0.06), radius: r))
             }
         }
-        let minY = obstacles.map { $0.bounds.2 }.min() ?? 0
-        let maxY = obstacles.map { $0.bounds.3 }.max() ?? 0
-        let extent = max(maxY - minY, obstacles.map(\.crossStreamExtent).max() ?? 1)
+        // D: the rows the rasterised obstacles cover (exact for rotated shapes and clusters).
+        let box = solidBox(obstacles, width: width, height: height)
+        let extent = Float(box.maxY - box.minY + 1)
         let velocity = rng.uniform(0.08, 0.1)
         var reynolds = rng.uniform(90, 260)
         // Keep τ ≥ 0.51 (ν ≥ 1/300): below that even the regularised scheme gets noisy at this resolution.

@@ -38,7 +38,7 @@ public struct GenerationProgress: Sendable, Equatable {
 extension FlowDataset {
     /// Bumped whenever the solver, the scenarios or the rendering change what a seed produces; cached
     /// stores with another version are regenerated.
-    public static let generatorVersion = 1
+    public static let generatorVersion = 2
 
     /// The cached default store for frames of `size` pixels: `EmbeddedDataCache.path("flow-<size>.h5")`.
     public static func defaultStorePath(size: Int) -> String { EmbeddedDataCache.path("flow-\(size).h5") }

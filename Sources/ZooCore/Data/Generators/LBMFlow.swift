@@ -81,7 +81,8 @@ public final class LBMFlow: @unchecked Sendable {
         self.relaxationTime = relaxationTime
         self.inflowVelocity = inflowVelocity
         self.boundaries = boundaries
-        precondition(spongeWidth >= 0 && spongeWidth < width / 2, "sponge width \(spongeWidth) must be below half the width")
+        precondition(spongeWidth >= 0 && spongeWidth < width / 2,
+                     "sponge width \(spongeWidth) must be below half the width")
         self.spongeWidth = spongeWidth
         inflowEquilibrium = Self.equilibrium(density: 1, ux: inflowVelocity, uy: 0)
         nodeCount = width * height
@@ -314,6 +315,20 @@ public final class LBMFlow: @unchecked Sendable {
             uy[node] = (f2 - f4 + f5 + f6 - f7 - f8) / r
         }
         return (rho, ux, uy)
+    }
+
+    /// Velocity at one node (zero on a solid node).
+    public func velocity(x: Int, y: Int) -> (ux: Float, uy: Float) {
+        let node = y * width + x, n = nodeCount, f = current
+        guard solid[node] == 0 else { return (0, 0) }
+        var rho: Float = 0, jx: Float = 0, jy: Float = 0
+        for i in 0..<9 {
+            let value = f[i * n + node]
+            rho += value
+            jx += Float(Self.cx[i]) * value
+            jy += Float(Self.cy[i]) * value
+        }
+        return (jx / rho, jy / rho)
     }
 
     /// The vorticity ω = ∂u_y/∂x − ∂u_x/∂y at every node (central differences, one-sided at edges).

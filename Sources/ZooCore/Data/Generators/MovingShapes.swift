@@ -130,7 +130,8 @@ public enum MovingShapes {
             clipLength: min(trainFrames, testFrames), evalSplit: "test", splitRule: "generated",
             extra: ["seed": .string(String(seed)), "turnProbability": .double(Double(settings.turnProbability))])
         let writer = try ClipStoreWriter(path: path, metadata: metadata, gzipLevel: 4, overwrite: overwrite)
-        let splits = [("train", trainCount, trainFrames, seed &* 2 &+ 1), ("test", testCount, testFrames, seed &* 2 &+ 2)]
+        let splits = [("train", trainCount, trainFrames, seed &* 2 &+ 1),
+                      ("test", testCount, testFrames, seed &* 2 &+ 2)]
         for (name, count, frames, splitSeed) in splits where count > 0 {
             let set = generate(count: count, frameCount: frames, settings: settings, seed: splitSeed)
             try writer.append(set, split: name, namePrefix: "shapes-\(name)-")
@@ -187,8 +188,10 @@ public enum MovingShapes {
     private static func draw(_ glyph: Glyph, radius: Float, angle: Float, colour: [Float], at s: SpriteState,
                              into out: inout [UInt8], offset: Int, size: Int, channels: Int) {
         let ca = Foundation.cos(angle), sa = Foundation.sin(angle)
-        let x0 = max(0, Int((s.x - radius - 1).rounded(.down))), x1 = min(size - 1, Int((s.x + radius + 1).rounded(.up)))
-        let y0 = max(0, Int((s.y - radius - 1).rounded(.down))), y1 = min(size - 1, Int((s.y + radius + 1).rounded(.up)))
+        let x0 = max(0, Int((s.x - radius - 1).rounded(.down)))
+        let x1 = min(size - 1, Int((s.x + radius + 1).rounded(.up)))
+        let y0 = max(0, Int((s.y - radius - 1).rounded(.down)))
+        let y1 = min(size - 1, Int((s.y + radius + 1).rounded(.up)))
         guard x0 <= x1 && y0 <= y1 else { return }
         for py in y0...y1 {
             for px in x0...x1 {
