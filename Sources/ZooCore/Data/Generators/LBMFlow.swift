@@ -39,9 +39,9 @@ public final class LBMFlow: @unchecked Sendable {
     public var parallelRows = true
     /// Columns before the outlet that absorb outgoing waves (`.channel` only; 0: none).
     public let spongeWidth: Int
-    /// Relaxation towards the inflow equilibrium per tick at the last sponge column.
-    public let spongeStrength: Float = 0.25
     private let inflowEquilibrium: [Float]
+    /// Relaxation towards the inflow equilibrium per tick in each sponge column (rising to 1/4).
+    private let spongeProfile: [Float]
 
     /// Obstacle mask, row-major, 1 where the node is solid.
     public let solid: [UInt8]
@@ -84,7 +84,15 @@ public final class LBMFlow: @unchecked Sendable {
         precondition(spongeWidth >= 0 && spongeWidth < width / 2,
                      "sponge width \(spongeWidth) must be below half the width")
         self.spongeWidth = spongeWidth
+        let spongeIsFluid = (0..<height).allSatisfy { y in
+            ((width - spongeWidth)..<width).allSatisfy { solid[y * width + $0] == 0 }
+        }
+        precondition(spongeIsFluid, "obstacles must stay out of the \(spongeWidth) sponge columns before the outlet")
         inflowEquilibrium = Self.equilibrium(density: 1, ux: inflowVelocity, uy: 0)
+        spongeProfile = (0..<spongeWidth).map { x in
+            let depth = Float(x + 1) / Float(spongeWidth)
+            return 0.25 * depth * depth
+        }
         nodeCount = width * height
         current = .allocate(capacity: 9 * nodeCount)
         next = .allocate(capacity: 9 * nodeCount)
@@ -226,20 +234,16 @@ public final class LBMFlow: @unchecked Sendable {
     }
 
     /// Relaxes the sponge columns before the outlet towards the inflow equilibrium, with a strength
-    /// rising quadratically to `spongeStrength` at the last column; this absorbs sound waves and the
-    /// wake before they reach (and reflect from) the outlet.
+    /// rising quadratically to 1/4 per tick at the last column; this absorbs sound waves and the wake
+    /// before they reach (and reflect from) the outlet. Obstacles never reach into the sponge.
     @inline(__always)
     private func absorb(_ y: Int, into b: UnsafeMutablePointer<Float>) {
         guard spongeWidth > 0 && boundaries == .channel else { return }
-        let n = nodeCount, first = width - spongeWidth
-        for x in first..<width {
-            let node = y * width + x
-            guard solid[node] == 0 else { continue }
-            let depth = Float(x - first + 1) / Float(spongeWidth)
-            let sigma = spongeStrength * depth * depth
+        let first = y * width + width - spongeWidth
+        spongeProfile.withUnsafeBufferPointer { sigma in
             for i in 0..<9 {
-                let f = b[i * n + node]
-                b[i * n + node] = f + sigma * (inflowEquilibrium[i] - f)
+                let plane = b + i * nodeCount + first, target = inflowEquilibrium[i]
+                for x in 0..<spongeWidth { plane[x] += sigma[x] * (target - plane[x]) }
             }
         }
     }
