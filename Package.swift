@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "ZooCoreTests", dependencies: ["ZooCore"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooCore"]),
+        .testTarget(name: "ModelTests", dependencies: ["ZooCore", "ModelZoo", "RVD", "VD"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

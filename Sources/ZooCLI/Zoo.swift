@@ -8,7 +8,7 @@ public struct Zoo: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "zoo",
         abstract: "Stochastic video prediction: Residual Video Diffusion and baselines, on the CPU.",
-        subcommands: [Metrics.self, Weights.self, Doctor.self, Bench.self])
+        subcommands: [List.self, Info.self, Train.self, Eval.self, Sample.self, Compare.self, DataCommand.self, Metrics.self, Weights.self, Doctor.self, Bench.self])
     public init() {}
 }
 

@@ -141,6 +141,34 @@ public protocol VideoPredictor: Module {
                    rng: inout RandomGenerator) -> StepLosses
     /// Samples futures: `context` [B, Tc, C, H, W] → [B, S, frameCount, C, H, W] in [-1, 1].
     func predict(context: Tensor, frameCount: Int, sampleCount: Int, rng: inout RandomGenerator) -> Tensor
+    /// How the shared conformance suite exercises the model (the default suits most models).
+    var conformanceHints: ConformanceHints { get }
+}
+
+/// What the conformance suite (Tests/ModelTests) needs to know about a model beyond the protocol.
+public struct ConformanceHints: Sendable, Equatable {
+    /// The loss that must fall when overfitting one batch (nil: the first loss `trainStep` reports).
+    /// A GAN names its reconstruction or auxiliary loss here.
+    public var overfitLoss: String?
+    /// Steps of the overfit check; the mean of the last five losses must be below that of the first five.
+    public var overfitSteps: Int
+    /// Learning rate of the overfit check (nil: `trainingDefaults.learningRate`).
+    public var overfitLearningRate: Double?
+    /// Training steps over which every parameter must receive a nonzero gradient.
+    public var gradientSteps: Int
+
+    /// The defaults: the first loss, 40 steps at the model's learning rate, gradients over 2 steps.
+    public init(overfitLoss: String? = nil, overfitSteps: Int = 40, overfitLearningRate: Double? = nil,
+                gradientSteps: Int = 2) {
+        self.overfitLoss = overfitLoss
+        self.overfitSteps = overfitSteps
+        self.overfitLearningRate = overfitLearningRate
+        self.gradientSteps = gradientSteps
+    }
+}
+
+extension VideoPredictor {
+    public var conformanceHints: ConformanceHints { ConformanceHints() }
 }
 
 /// Errors a predictor or the registry reports to users.
