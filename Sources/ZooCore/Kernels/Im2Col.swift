@@ -83,7 +83,7 @@ func validOutputRange(outCount: Int, inCount: Int, stride s: Int, offset: Int) -
 
 extension Kernels {
     /// Writes the column matrix of one sample for output lines `lines` into `col`
-    /// ([columnRows, lines.count · oW], row-major, leading dimension lines.count · oW).
+    /// ([columnRows, lines.count · oW], row-major).
     public static func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, lines: Range<Int>,
                               into col: UnsafeMutablePointer<Float>) {
         let (iD, iH, iW) = (g.input[0], g.input[1], g.input[2])
@@ -176,11 +176,13 @@ extension Kernels {
     /// the weight of the stride-1 convolution that computes a convolution's input gradient.
     public static func flipTransposeKernel(_ w: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
                                            kernelVolume kv: Int, into dst: UnsafeMutablePointer<Float>) {
-        for co in 0..<outChannels {
-            for ci in 0..<inChannels {
-                let s = w + (co * inChannels + ci) * kv
-                let d = dst + (ci * outChannels + co) * kv + kv - 1
-                for k in 0..<kv { d[-k] = s[k] }
+        Parallel.forChunks(inChannels, minimumWork: 65_536, costPerItem: outChannels * kv) { range in
+            for ci in range {
+                for co in 0..<outChannels {
+                    let s = w + (co * inChannels + ci) * kv
+                    let d = dst + (ci * outChannels + co) * kv + kv - 1
+                    for k in 0..<kv { d[-k] = s[k] }
+                }
             }
         }
     }

@@ -79,6 +79,10 @@ private let kernelCases: [KernelCase] = [
     KernelCase(name: "parallel: batch 1, 64→32 stride 2 (channel-block col2im)", batch: 1, cin: 64, cout: 32,
                input: [1, 32, 32], kernel: [1, 3, 3], stride: [1, 2, 2], before: [0, 1, 1], after: [0, 1, 1]),
     KernelCase(name: "parallel: 1x1 batch 2, 64→64, 32x32", batch: 2, cin: 64, cout: 64, input: [1, 32, 32], kernel: [1, 1, 1]),
+    KernelCase(name: "parallel: batch 5, 64→64, 4x4 (small planes, odd batch)", batch: 5, cin: 64, cout: 64, input: [1, 4, 4],
+               kernel: [1, 3, 3], before: [0, 1, 1], after: [0, 1, 1]),
+    KernelCase(name: "parallel: 1x1 batch 5, 128→128, 4x4 (small planes)", batch: 5, cin: 128, cout: 128, input: [1, 4, 4],
+               kernel: [1, 1, 1]),
 ]
 
 @Test(arguments: kernelCases)

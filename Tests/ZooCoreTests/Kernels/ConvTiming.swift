@@ -37,9 +37,19 @@ private func milliseconds(repeats: Int, _ body: () -> Void) -> (median: Double, 
                 _ = gradients(of: y, wrt: [xg, wg], seed: seed)
             }
             let gflop = 2.0 * 8 * Double(channels * channels * 9 * size * size) / 1e9
+            let g = convGeometry(x: x, weight: w, stride: [1, 1], padding: .explicit([(1, 1), (1, 1)]), dilation: [1, 1],
+                                 rank: 2, name: "timing")
+            let out = Tensor.uninitialized(x.shape), dw = Tensor.uninitialized(w.shape)
+            let inputGrad = milliseconds(repeats: repeats) {
+                Kernels.convolutionInputGrad(x.storage.pointer, w.storage.pointer, bias: nil, g, into: out.storage.pointer)
+            }
+            let weightGrad = milliseconds(repeats: repeats) {
+                Kernels.convolutionWeightGrad(x.storage.pointer, x.storage.pointer, g, into: dw.storage.pointer)
+            }
             print(String(format: "conv3x3 %3d ch %2dx%-2d  forward %6.2f ms (best %6.2f, %5.1f GFLOP/s)   forward+backward %6.2f ms (best %6.2f, %5.1f GFLOP/s)",
                          channels, size, size, forward.median, forward.best, gflop / forward.best * 1e3,
-                         both.median, both.best, 3 * gflop / both.best * 1e3))
+                         both.median, both.best, 3 * gflop / both.best * 1e3)
+                  + String(format: "   kernels: input grad %6.2f ms, weight grad %6.2f ms (medians)", inputGrad.median, weightGrad.median))
         }
     }
 }
