@@ -62,20 +62,17 @@ extension Kernels {
         return ConvPlan(perItem: per, chunks: chunks, threads: Swift.min(cores, batch * chunks))
     }
 
-    /// Calls `body(item, thread)` for every item in 0..<items; threads take the next free item.
+    /// Calls `body(item, thread)` for every item in 0..<items. Thread t takes items t, t + threads, … in
+    /// order: a fixed assignment, so per-thread accumulations (the weight gradient) add up in the same
+    /// order on every run and results do not depend on timing.
     static func runConvItems(_ items: Int, threads: Int, _ body: (Int, Int) -> Void) {
         if threads <= 1 || items <= 1 {
             for i in 0..<items { body(i, 0) }
             return
         }
-        let next = Atomic<Int>(0)
         BLASThreadScope.singleThreaded {
             DispatchQueue.concurrentPerform(iterations: threads) { t in
-                while true {
-                    let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    if i >= items { break }
-                    body(i, t)
-                }
+                for i in stride(from: t, to: items, by: threads) { body(i, t) }
             }
         }
     }
