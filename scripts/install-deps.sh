@@ -3,7 +3,7 @@
 # are missing; runs apt-get update first when something must be installed. Uses sudo only when not root.
 set -euo pipefail
 
-packages=(libopenblas-dev libhdf5-dev libpng-dev pkg-config)
+packages=(libopenblas-dev libhdf5-dev libpng-dev pkg-config ffmpeg)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

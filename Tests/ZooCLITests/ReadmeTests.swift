@@ -21,7 +21,7 @@ private func openingCommands() throws -> [String] {
     #expect(commands.count == 2)
     #expect(commands.allSatisfy { $0.hasPrefix("./scripts/install-deps.sh && swift build") })
     #expect(commands.first?.contains("zoo") == true)
-    #expect(commands.last?.hasSuffix("swift test") == true)
+    #expect(commands.last?.hasSuffix("swift test --no-parallel") == true)
 }
 
 @Test func ciRunsTheReadmeTestCommand() throws {
