@@ -27,7 +27,8 @@ extension Zoo {
                 picks the test clip). Frames must have the model's size; gray and RGB are converted.
                 Output in --out: sample-<s>/frame-<t>.png for every sample s and predicted frame t; \
                 strip.png (rows: context | sample s); animation.png, an animated PNG (APNG) showing the \
-                samples side by side over time (viewers without APNG support show its first frame).
+                samples side by side over time (viewers without APNG support show its first frame). Frames \
+                smaller than 64 pixels are magnified in the strip and the animation.
                 """)
 
         @Option(help: "The checkpoint (.h5).")
@@ -98,7 +99,8 @@ extension Zoo {
                 })
             }
             let stripPath = out + "/strip.png"
-            try FrameGrid.sampleStrip(context: contextFrames, truth: nil, samples: predicted, clips: 1).write(to: stripPath)
+            try FrameGrid.sampleStrip(context: contextFrames, truth: nil, samples: predicted, clips: 1,
+                                      scale: Sample.magnification(c)).write(to: stripPath)
             let animationPath = out + "/animation.png"
             try AnimatedPNG.write(animationFrames(context: contextFrames, predicted: predicted), to: animationPath)
             if output.json {
@@ -166,6 +168,9 @@ extension Zoo {
             return (batch.frames, (0..<c.contextFrames).map { "\(context) clip \(clip) frame \(batch.startFrames[0] + $0)" })
         }
 
+        /// Small frames are drawn larger in the strip and the animation (to at least 64 pixels).
+        static func magnification(_ c: ClipContract) -> Int { Swift.max(1, 64 / Swift.max(c.height, c.width)) }
+
         /// Animation frames: at each time step, the samples side by side (context frames repeated first).
         func animationFrames(context: Tensor, predicted: Tensor) -> [PNGImage] {
             let c = context.shape, p = predicted.shape
@@ -173,7 +178,9 @@ extension Zoo {
             let frameSize = channels * height * width
             var out: [PNGImage] = []
             for t in 0..<(c[1] + p[2]) {
-                var grid = FrameGrid(height: height, width: width, channels: channels)
+                var grid = FrameGrid(height: height, width: width, channels: channels,
+                                     scale: Sample.magnification(ClipContract(channels: channels, height: height, width: width,
+                                                                               contextFrames: 1, predictedFrames: 1)))
                 grid.addRow((0..<p[1]).map { s in
                     t < c[1]
                         ? FrameImages.frameBytes(context, offset: t * frameSize, channels: channels, height: height, width: width)

@@ -22,9 +22,10 @@ private func staticSequences(count: Int, frames: Int) -> VideoSequenceSet {
         #expect(result["psnr"]?.mean == psnrCeiling && result["psnr"]?.bestOfSamples == psnrCeiling)
         #expect(result["ssim"].map { abs($0.mean - 1) < 1e-9 } == true)
         #expect(result["crps"]?.perFrame.count == 3 && result["crps"]?.bestOfSamples == nil)
-        // The strip: 2 clips x (1 truth row + 3 sample rows), 2 context + 3 future columns.
+        // The strip: 2 clips x (1 truth row + 1 sample row: copy-last's samples are all equal), 2 context +
+        // 3 future columns, 16x16 frames drawn 4x.
         let image = try #require(strip)
-        #expect(image.height == 8 * (16 + 2) + 2 && image.width == 5 * (16 + 2) + 2 + 6)
+        #expect(image.height == 4 * (64 + 2) + 2 && image.width == 5 * (64 + 2) + 2 + 6)
     }
 
     @Test func metricsAreOnTheByteScaleOfTheQuantisedPredictions() throws {
@@ -47,6 +48,12 @@ private func staticSequences(count: Int, frames: Int) -> VideoSequenceSet {
         #expect(crps.mean > 0 && crps.mean < 255 && mse.mean > 0)
         // CRPS ≤ mean absolute error ≤ RMSE of the samples (the ensemble term only lowers it).
         #expect(crps.mean <= mse.mean.squareRoot())
+    }
+
+    @Test func aFewClipsAreSpreadOverTheTestSet() {
+        #expect(evaluationClips(4, of: Array(0..<32)) == [0, 8, 16, 24])
+        #expect(evaluationClips(3, of: [1, 4, 5, 9]) == [1, 4, 5])
+        #expect(evaluationClips(9, of: [2, 3]) == [2, 3])
     }
 
     @Test func tooFewTestFramesIsAContractError() throws {

@@ -82,7 +82,9 @@ public enum Evaluator {
     ///
     /// - Parameters:
     ///   - model: the predictor (evaluated without recording gradients).
-    ///   - test: the test sequences; clip i is sequence i's window at `startFrame`.
+    ///   - test: the test sequences; a clip is a sequence's window at `startFrame`. With
+    ///     `settings.clips` = k below the number of sequences, k sequences spread evenly over the set are
+    ///     used (sequence ⌊i·n/k⌋ for i < k), so a few clips still cover the whole set.
     ///   - pixelReduction: block averaging to the model's frame size (1: none).
     ///   - stripClips: draw this many clips' context | truth | samples into `strip` (0: none).
     ///   - progress: called after each batch with (clips done, clips in all).
@@ -93,10 +95,13 @@ public enum Evaluator {
                                 progress: ((Int, Int) -> Void)? = nil) throws -> (EvaluationResult, PNGImage?) {
         let contract = model.contract
         let started = Date()
-        let batcher = try Batcher(source: test, batchSize: settings.batchSize, clipLength: contract.clipLength,
-                                  order: .fixed(startFrame: startFrame), pixelReduction: pixelReduction, prefetch: 0)
-        let available = batcher.eligibleSequences.count
+        let all = try Batcher(source: test, batchSize: 1, clipLength: contract.clipLength,
+                              order: .fixed(startFrame: startFrame), pixelReduction: pixelReduction, prefetch: 0)
+        let available = all.eligibleSequences.count
         let total = Swift.min(settings.clips ?? available, available)
+        let chosen = SequenceSubset(test, indices: evaluationClips(total, of: all.eligibleSequences))
+        let batcher = try Batcher(source: chosen, batchSize: settings.batchSize, clipLength: contract.clipLength,
+                                  order: .fixed(startFrame: startFrame), pixelReduction: pixelReduction, prefetch: 0)
         var crpsParts: [FrameScores] = [], mseMeanParts: [FrameScores] = [], mseParts: [FrameScores] = []
         var psnrParts: [FrameScores] = [], ssimParts: [FrameScores] = []
         var strip: PNGImage?
@@ -121,7 +126,9 @@ public enum Evaluator {
                 throw PredictorError.contractMismatch("\(model.modelName).predict returned \(predicted.shape), expected \(expected)")
             }
             if stripClips > 0 && strip == nil {
-                strip = FrameGrid.sampleStrip(context: context, truth: truth, samples: predicted, clips: stripClips)
+                let shown = model.isStochastic ? predicted : predicted.sliced(axis: 1, 0..<1)   // samples are equal
+                strip = FrameGrid.sampleStrip(context: context, truth: truth, samples: shown, clips: stripClips,
+                                              scale: Swift.max(1, 64 / Swift.max(contract.height, contract.width)))
             }
             let x = FrameImages.quantized(predicted), y = FrameImages.quantized(truth)
             crpsParts.append(crps(samples: x, truth: y))
@@ -146,5 +153,31 @@ public enum Evaluator {
                                       predictedFrames: contract.predictedFrames, seed: settings.seed, data: data,
                                       metrics: metrics, seconds: Date().timeIntervalSince(started))
         return (result, strip)
+    }
+}
+
+/// Which of the eligible sequences evaluation uses: all, or `count` spread evenly over them.
+func evaluationClips(_ count: Int, of eligible: [Int]) -> [Int] {
+    guard count < eligible.count else { return eligible }
+    return (0..<count).map { eligible[$0 * eligible.count / count] }
+}
+
+/// Some sequences of a source, in the order given.
+struct SequenceSubset: VideoSequenceSource {
+    let base: any VideoSequenceSource
+    let indices: [Int]
+
+    init(_ base: any VideoSequenceSource, indices: [Int]) {
+        self.base = base
+        self.indices = indices
+    }
+
+    var sequenceCount: Int { indices.count }
+    var height: Int { base.height }
+    var width: Int { base.width }
+    var channels: Int { base.channels }
+    func frameCount(ofSequence index: Int) -> Int { base.frameCount(ofSequence: indices[index]) }
+    func copyFrames(sequence index: Int, start: Int, count: Int, into destination: UnsafeMutablePointer<UInt8>) throws {
+        try base.copyFrames(sequence: indices[index], start: start, count: count, into: destination)
     }
 }

@@ -67,17 +67,21 @@ public struct FrameGrid {
     public let height: Int, width: Int, channels: Int
     /// Pixels between frames and around the border.
     public let gap: Int
+    /// Integer magnification of every frame (nearest neighbour).
+    public let scale: Int
     /// Extra gap after this many columns (between context and future), 0 for none.
     public let splitAfter: Int
     private var cells: [[[UInt8]?]] = []
 
     /// An empty grid for frames of the given size.
-    public init(height: Int, width: Int, channels: Int, gap: Int = 2, splitAfter: Int = 0) {
+    public init(height: Int, width: Int, channels: Int, gap: Int = 2, splitAfter: Int = 0, scale: Int = 1) {
+        precondition(scale >= 1 && gap >= 0, "FrameGrid needs scale ≥ 1 and gap ≥ 0")
         self.height = height
         self.width = width
         self.channels = channels
         self.gap = gap
         self.splitAfter = splitAfter
+        self.scale = scale
     }
 
     /// Appends a row of cells (frame bytes [H, W, C], or nil for an empty cell).
@@ -87,22 +91,27 @@ public struct FrameGrid {
     public func render() -> PNGImage {
         let columns = cells.map(\.count).max() ?? 0
         let split = splitAfter > 0 && columns > splitAfter ? 3 * gap : 0
-        let sheetWidth = columns * (width + gap) + gap + split
-        let sheetHeight = cells.count * (height + gap) + gap
-        var pixels = [UInt8](repeating: 235, count: sheetWidth * sheetHeight * channels)
+        let (h, w, c) = (height * scale, width * scale, channels)
+        let sheetWidth = columns * (w + gap) + gap + split
+        let sheetHeight = cells.count * (h + gap) + gap
+        var pixels = [UInt8](repeating: 235, count: sheetWidth * sheetHeight * c)
         for (r, row) in cells.enumerated() {
             for (col, cell) in row.enumerated() {
                 guard let frame = cell else { continue }
-                let top = gap + r * (height + gap)
-                let left = gap + col * (width + gap) + (col >= splitAfter && splitAfter > 0 ? split : 0)
-                for y in 0..<height {
-                    let to = ((top + y) * sheetWidth + left) * channels
-                    let from = y * width * channels
-                    pixels.replaceSubrange(to..<(to + width * channels), with: frame[from..<(from + width * channels)])
+                let top = gap + r * (h + gap)
+                let left = gap + col * (w + gap) + (col >= splitAfter && splitAfter > 0 ? split : 0)
+                for y in 0..<h {
+                    let to = ((top + y) * sheetWidth + left) * c
+                    let from = (y / scale) * width * c
+                    if scale == 1 {
+                        pixels.replaceSubrange(to..<(to + w * c), with: frame[from..<(from + w * c)])
+                    } else {
+                        for x in 0..<w { for k in 0..<c { pixels[to + x * c + k] = frame[from + (x / scale) * c + k] } }
+                    }
                 }
             }
         }
-        return PNGImage(width: sheetWidth, height: sheetHeight, channels: channels, pixels: pixels)
+        return PNGImage(width: sheetWidth, height: sheetHeight, channels: c, pixels: pixels)
     }
 }
 
@@ -115,11 +124,13 @@ extension FrameGrid {
     ///   - truth: [B, Tp, C, H, W] (or nil when there is no ground truth, as in `zoo sample`).
     ///   - samples: [B, S, Tp, C, H, W].
     ///   - clips: how many clips to draw (the first ones).
-    public static func sampleStrip(context: Tensor, truth: Tensor?, samples: Tensor, clips: Int) -> PNGImage {
+    ///   - scale: integer magnification of the frames.
+    public static func sampleStrip(context: Tensor, truth: Tensor?, samples: Tensor, clips: Int,
+                                   scale: Int = 1) -> PNGImage {
         let cs = context.shape, ss = samples.shape
         let (tc, c, h, w) = (cs[1], cs[2], cs[3], cs[4])
         let (s, tp) = (ss[1], ss[2])
-        var grid = FrameGrid(height: h, width: w, channels: c, splitAfter: tc)
+        var grid = FrameGrid(height: h, width: w, channels: c, splitAfter: tc, scale: scale)
         let frameSize = c * h * w
         for b in 0..<Swift.min(clips, cs[0]) {
             var first: [[UInt8]?] = (0..<tc).map {
