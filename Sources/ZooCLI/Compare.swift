@@ -181,8 +181,9 @@ extension Zoo {
             try run.recordCommand(CommandLine.arguments)
             try run.recordConfig(model: trainedModel.modelName, preset: preset, configJSON: try trainedModel.configJSON(),
                                  settings: settings)
-            let trainer = Trainer(model: trainedModel, preset: preset, settings: settings, data: data, run: run,
-                                  reporter: reporter)
+            // No test clips: compare evaluates every model itself, once, the same way.
+            let trainer = Trainer(model: trainedModel, preset: preset, settings: settings, train: data.train,
+                                  pixelReduction: data.pixelReduction, run: run, reporter: reporter)
             _ = try trainer.run(resumeFrom: resume, checkpointPath: run.lastCheckpoint)
         }
 

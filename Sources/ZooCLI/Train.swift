@@ -156,14 +156,15 @@ extension Zoo {
                 let losses = Dictionary(summary.losses.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
                 let report = TrainReport(model: job.model.modelName, preset: job.preset, outcome: outcome,
                                          step: summary.step, steps: settings.steps, losses: losses,
-                                         checkpoint: summary.checkpoint, run: run.path, seconds: summary.seconds,
+                                         checkpoint: summary.checkpoint.map { _ in run.lastCheckpoint }, run: run.path,
+                                         seconds: summary.seconds,
                                          evaluation: summary.evaluation)
                 sink.line((try? jsonText(report)) ?? "{}")
                 return
             }
             sink.line("\(job.model.modelName) (\(job.preset)): \(outcome) at step \(summary.step)/\(settings.steps)"
                       + (summary.losses.names.isEmpty ? "" : ", " + ProgressFormat.losses(summary.losses)))
-            if let checkpoint = summary.checkpoint { sink.line("checkpoint: \(checkpoint)") }
+            if summary.checkpoint != nil { sink.line("checkpoint: \(run.lastCheckpoint)") }
             if let e = summary.evaluation {
                 sink.line("evaluation on \(e.clips) test clips x \(e.samples) samples:")
                 sink.line(evaluationTable(e).text())

@@ -116,14 +116,20 @@ public enum Evaluator {
             let context = batch.frames(0..<contract.contextFrames)
             let truth = batch.frames(contract.contextFrames..<contract.clipLength)
             var rng = RandomGenerator(seed: settings.seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
-            let predicted = noGrad {
-                model.predict(context: context, frameCount: contract.predictedFrames, sampleCount: settings.samples,
-                              rng: &rng)
+            // A deterministic model's samples are all equal: predict one and repeat it.
+            let drawn = model.isStochastic ? settings.samples : 1
+            var predicted = noGrad {
+                model.predict(context: context, frameCount: contract.predictedFrames, sampleCount: drawn, rng: &rng)
             }
-            let expected = [batch.batchSize, settings.samples, contract.predictedFrames, contract.channels,
+            let expected = [batch.batchSize, drawn, contract.predictedFrames, contract.channels,
                             contract.height, contract.width]
             guard predicted.shape == expected else {
                 throw PredictorError.contractMismatch("\(model.modelName).predict returned \(predicted.shape), expected \(expected)")
+            }
+            if drawn != settings.samples {
+                var shape = expected
+                shape[1] = settings.samples
+                predicted = predicted.expanded(to: shape)
             }
             if stripClips > 0 && strip == nil {
                 let shown = model.isStochastic ? predicted : predicted.sliced(axis: 1, 0..<1)   // samples are equal

@@ -15,6 +15,7 @@ public final class ProgressBar: TrainingReporter {
     private var lastDraw = -Double.infinity
     private var pending: TrainingSnapshot?
     private var drawn = false
+    private var shownStep: Int?
 
     /// - Parameters:
     ///   - minimumInterval: seconds between redraws (0.1: about 10 Hz).
@@ -40,7 +41,7 @@ public final class ProgressBar: TrainingReporter {
                 draw(s)
             }
         case .runEnd:
-            if let pending { draw(pending) }   // the final state, even when throttled away
+            if let pending, pending.step != shownStep || !drawn { draw(pending) }   // the final state, even when throttled away
             if drawn { write("\n") }
             drawn = false
             if let note = ProgressFormat.note(for: event) { write(note + "\n") }
@@ -55,6 +56,7 @@ public final class ProgressBar: TrainingReporter {
     private func draw(_ s: TrainingSnapshot) {
         write("\r\u{1B}[K" + ProgressBar.line(s, width: width()))
         drawn = true
+        shownStep = s.step
     }
 
     /// The bar's text for a snapshot, cut to `width − 1` columns.
