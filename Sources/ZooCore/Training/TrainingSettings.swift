@@ -49,7 +49,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         keepCheckpoints = 3
         evalEvery = 0
         evalClips = 4
-        evalSamples = 3
+        evalSamples = 2
         self.data = data
         timeLimit = nil
         deriveCadences()
