@@ -86,6 +86,17 @@ extension Kernels {
     /// ([columnRows, lines.count · oW], row-major).
     public static func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, lines: Range<Int>,
                               into col: UnsafeMutablePointer<Float>) {
+        if g.input[0] == 1 && g.kernel[0] == 1 && g.output[0] == 1 && g.stride[1] == 1 && g.stride[2] == 1
+            && g.input[2] == g.output[2] {
+            im2colShifted(x, g, lines: lines, into: col)
+        } else {
+            im2colGeneral(x, g, lines: lines, into: col)
+        }
+    }
+
+    /// `im2col` for any geometry, one line at a time.
+    static func im2colGeneral(_ x: UnsafePointer<Float>, _ g: ConvGeometry, lines: Range<Int>,
+                              into col: UnsafeMutablePointer<Float>) {
         let (iD, iH, iW) = (g.input[0], g.input[1], g.input[2])
         let (oH, oW) = (g.output[1], g.output[2])
         let (kD, kH, kW) = (g.kernel[0], g.kernel[1], g.kernel[2])
@@ -119,6 +130,56 @@ extension Kernels {
                                 for o in valid { d[o] = s[o * sW] }
                             }
                             for o in valid.upperBound..<oW { d[o] = 0 }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `im2col` for the common 2-D case of stride 1 with as many output as input columns (3x3 "same"
+    /// convolutions and their input gradients). Each column row is then the input plane shifted by a
+    /// constant offset: one contiguous copy per (c, kh, kw) for all lines at once, after which the lines
+    /// that fall in the padding and the columns that wrapped around a row edge are zeroed.
+    @inline(__always)
+    static func im2colShifted(_ x: UnsafePointer<Float>, _ g: ConvGeometry, lines: Range<Int>,
+                              into col: UnsafeMutablePointer<Float>) {
+        let (iH, iW) = (g.input[1], g.input[2])
+        let oW = g.output[2]
+        let (kH, kW) = (g.kernel[1], g.kernel[2])
+        let (dH, dW) = (g.dilation[1], g.dilation[2])
+        let (pH, pW) = (g.padBefore[1], g.padBefore[2])
+        let planeSize = iH * iW
+        let l0 = lines.lowerBound, n = lines.count * oW
+        var row = 0
+        for c in 0..<g.inChannels {
+            let plane = x + c * planeSize
+            for kh in 0..<kH {
+                let shiftH = kh * dH - pH
+                // Lines whose input row oh + shiftH lies inside the plane.
+                let vLo = Swift.max(l0, -shiftH), vHi = Swift.max(Swift.max(l0, -shiftH), Swift.min(lines.upperBound, iH - shiftH))
+                for kw in 0..<kW {
+                    let dst = col + row * n
+                    row += 1
+                    let offW = kw * dW - pW
+                    let valid = validOutputRange(outCount: oW, inCount: iW, stride: 1, offset: offW)
+                    if vLo >= vHi || valid.isEmpty {
+                        dst.update(repeating: 0, count: n)
+                        continue
+                    }
+                    if vLo > l0 { dst.update(repeating: 0, count: (vLo - l0) * oW) }
+                    if vHi < lines.upperBound { (dst + (vHi - l0) * oW).update(repeating: 0, count: (lines.upperBound - vHi) * oW) }
+                    // dst[(oh − l0)·oW + o] = plane[(oh + shiftH)·iW + o + offW] for the valid lines, clipped to
+                    // the plane; the clipped ends are wrapped columns, zeroed below.
+                    var d = (vLo - l0) * oW, s = (vLo + shiftH) * iW + offW, count = (vHi - vLo) * oW
+                    if s < 0 { d -= s; count += s; s = 0 }
+                    if s + count > planeSize { count = planeSize - s }
+                    if count > 0 { (dst + d).update(from: plane + s, count: count) }
+                    if valid.lowerBound > 0 || valid.upperBound < oW {
+                        for line in vLo..<vHi {
+                            let r = dst + (line - l0) * oW
+                            for o in 0..<valid.lowerBound { r[o] = 0 }
+                            for o in valid.upperBound..<oW { r[o] = 0 }
                         }
                     }
                 }

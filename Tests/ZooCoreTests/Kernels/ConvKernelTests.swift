@@ -185,3 +185,35 @@ extension Optional where Wrapped == [Float] {
     let expected8: [Float] = [0, 0.25, 0.75, 1]
     #expect(half.scalars == expected8)
 }
+
+/// The shifted-plane im2col (2-D, stride 1, oW = iW) writes exactly what the line-by-line one writes, for
+/// random kernels, dilations, pads (including pads wider than the kernel's reach) and blocks of lines.
+@Test func shiftedIm2colMatchesTheGeneralOne() {
+    var rng = RandomGenerator(seed: 11)
+    var checked = 0
+    for _ in 0..<400 {
+        let (iH, iW) = (1 + rng.int(below: 9), 1 + rng.int(below: 9))
+        let (kH, kW) = (1 + rng.int(below: 4), 1 + rng.int(below: 4))
+        let (dH, dW) = (1 + rng.int(below: 2), 1 + rng.int(below: 2))
+        let padW = (dW * (kW - 1)) // total W padding that keeps oW = iW
+        let pW = rng.int(below: padW + 1)
+        let pH = rng.int(below: dH * (kH - 1) + 2), qH = rng.int(below: dH * (kH - 1) + 2)
+        let input = [1, iH, iW], kernel = [1, kH, kW]
+        let output = ConvGeometry.outputSize(input: input, kernel: kernel, stride: [1, 1, 1], dilation: [1, dH, dW],
+                                             padBefore: [0, pH, pW], padAfter: [0, qH, padW - pW])
+        guard output[1] > 0, output[2] == iW else { continue }
+        let g = ConvGeometry(batch: 1, inChannels: 1 + rng.int(below: 3), outChannels: 1, input: input, output: output,
+                             kernel: kernel, stride: [1, 1, 1], dilation: [1, dH, dW], padBefore: [0, pH, pW])
+        let first = rng.int(below: output[1]), last = first + 1 + rng.int(below: output[1] - first)
+        let x = random(g.inChannels * g.inputVolume, &rng)
+        let size = g.columnRows * (last - first) * output[2]
+        var fast = [Float](repeating: .nan, count: size), slow = [Float](repeating: -.nan, count: size)
+        x.withUnsafeBufferPointer { px in
+            fast.withUnsafeMutableBufferPointer { Kernels.im2colShifted(px.baseAddress!, g, lines: first..<last, into: $0.baseAddress!) }
+            slow.withUnsafeMutableBufferPointer { Kernels.im2colGeneral(px.baseAddress!, g, lines: first..<last, into: $0.baseAddress!) }
+        }
+        #expect(fast == slow, "geometry \(g), lines \(first)..<\(last)")
+        checked += 1
+    }
+    #expect(checked > 200)
+}
