@@ -33,13 +33,13 @@ let package = Package(
         .target(name: "GANs", dependencies: ["ZooCore"], path: "Sources/Models/GANs"),
         .target(name: "ModelZoo", dependencies: ["ZooCore", "RVD", "VD", "SVGLP", "IVRNN", "GANs"]),
         .target(name: "ZooCLI", dependencies: [
-            "ZooCore", "ModelZoo",
+            "ZooCore", "ModelZoo", "RVD",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fastMath),
         .executableTarget(name: "zoo", dependencies: ["ZooCLI"]),
         .testTarget(name: "ZooCoreTests", dependencies: ["ZooCore"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooCore"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooCore", "RVD"]),
         .testTarget(name: "ModelTests", dependencies: ["ZooCore", "ModelZoo", "RVD", "VD"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -13,9 +13,24 @@ extension Zoo {
                 the median of timed runs after warm-up. With --torch PYTHON the same rows run in PyTorch \
                 (Tools/bench/bench_torch.py, 2 threads), each right after zoo's run of it, and the table shows the ratio \
                 zoo time / PyTorch time (below 1: zoo is faster).
+
+                --model rvd times RVD instead (training steps of bair64 at batch 8 and 1, its denoiser at \
+                batch 1, the cpu preset's training step) and each row's peak memory, every row in a fresh zoo \
+                process and, with --torch PYTHON --reference DIR, then in a fresh process of the reference \
+                PyTorch code (Tools/bench/bench_rvd_torch.py).
                 """)
 
-        @Flag(help: "Short run: 1 warm-up and 3 timed runs per row, no n=4096 sgemm.")
+        @Option(help: ArgumentHelp("Benchmark a model instead of the kernels (rvd).", valueName: "name"))
+        var model: String?
+
+        @Option(help: ArgumentHelp("With --model rvd --torch: the extracted reference repository github.com/buggyyang/RVD.",
+                                   valueName: "dir"))
+        var reference: String?
+
+        @Option(help: ArgumentHelp("Time this one model row in this process and print it as JSON.", visibility: .private))
+        var worker: String?
+
+        @Flag(help: "Short run: 1 warm-up and 3 timed runs per row (rvd: 2), no n=4096 sgemm.")
         var quick = false
 
         @Option(name: [.customLong("torch"), .customLong("compare")],
@@ -23,7 +38,8 @@ extension Zoo {
                                    valueName: "python"))
         var python: String?
 
-        @Option(name: .customLong("torch-script"), help: "The PyTorch script (default: Tools/bench/bench_torch.py).")
+        @Option(name: .customLong("torch-script"),
+                help: "The PyTorch script (default: Tools/bench/bench_torch.py; rvd: Tools/bench/bench_rvd_torch.py).")
         var torchScript: String?
 
         @Option(help: ArgumentHelp("Only rows whose name contains this text (e.g. conv, sgemm).", valueName: "text"))
@@ -46,7 +62,22 @@ extension Zoo {
             if let repetitions, repetitions < 1 {
                 throw ValidationError("--repetitions must be at least 1, got \(repetitions)")
             }
-            if let filter, selectedRows(filter: filter).isEmpty {
+            if let model {
+                guard model == "rvd" else { throw ValidationError("--model: only rvd has benchmark rows, got \(model)") }
+                if let filter, selectedModelRows(filter: filter).isEmpty {
+                    let names = RVDBenchRow.all().map(\.id).joined(separator: ", ")
+                    throw ValidationError("no rvd benchmark row matches \"\(filter)\"; rows: \(names)")
+                }
+                if let worker, !RVDBenchRow.all().contains(where: { $0.id == worker }) {
+                    throw ValidationError("no rvd benchmark row is named \"\(worker)\"")
+                }
+                if python != nil, worker == nil, reference == nil {
+                    throw ValidationError("--model rvd --torch needs --reference DIR, the reference code: "
+                                          + "git -C <clone of github.com/buggyyang/RVD> archive HEAD | tar -x -C DIR")
+                }
+            } else if worker != nil || reference != nil {
+                throw ValidationError("--worker and --reference go with --model rvd")
+            } else if let filter, selectedRows(filter: filter).isEmpty {
                 let names = Benchmark.rows(quick: quick).map(\.id).joined(separator: ", ")
                 throw ValidationError("no benchmark row matches \"\(filter)\"; rows: \(names)")
             }
@@ -56,6 +87,19 @@ extension Zoo {
             let rows = Benchmark.rows(quick: quick)
             guard let filter, !filter.isEmpty else { return rows }
             return rows.filter { $0.id.localizedCaseInsensitiveContains(filter) }
+        }
+
+        /// The RVD rows that match `filter`, with --warmup and --repetitions applied.
+        func selectedModelRows(filter: String?) -> [RVDBenchRow] {
+            RVDBenchRow.all(quick: quick).filter { row in
+                guard let filter, !filter.isEmpty else { return true }
+                return row.id.localizedCaseInsensitiveContains(filter)
+            }.map { row in
+                var row = row
+                if let warmup { row.warmup = warmup }
+                if let repetitions { row.repetitions = repetitions }
+                return row
+            }
         }
 
         var options: BenchmarkOptions {
@@ -78,11 +122,15 @@ extension Zoo {
             #if DEBUG
             note("warning: this is a debug build; timings mean little (use swift build -c release)")
             #endif
+            if let worker {
+                return try RVDBenchWorker.run(selectedModelRows(filter: nil).first { $0.id == worker }!)
+            }
             let system = SystemInfo.current()
             guard let blas = system.openBLAS else {
                 throw ZooError("OpenBLAS could not be loaded (\(system.openBLASError ?? "")). Install it with: "
                                + "sudo apt-get update && sudo apt-get install -y libopenblas-dev")
             }
+            if model != nil { return try runModelRows(system: system, blas: blas) }
             let script = try python.map { _ in try TorchSession.locateScript(torchScript) }
             let rows = selectedRows(filter: filter)
             let options = self.options
@@ -127,14 +175,18 @@ extension Zoo {
             } else {
                 print(BenchTable.text(table, header: header))
             }
-            if let markdown {
-                do {
-                    try BenchTable.markdown(table, header: header).write(toFile: markdown, atomically: true, encoding: .utf8)
-                } catch {
-                    throw ZooError("cannot write \(markdown): \(error.localizedDescription)")
-                }
-                note("wrote \(markdown)")
+            try writeMarkdown(BenchTable.markdown(table, header: header))
+        }
+
+        /// Writes `text` to the --markdown file, if one was given.
+        func writeMarkdown(_ text: @autoclosure () -> String) throws {
+            guard let markdown else { return }
+            do {
+                try text().write(toFile: markdown, atomically: true, encoding: .utf8)
+            } catch {
+                throw ZooError("cannot write \(markdown): \(error.localizedDescription)")
             }
+            note("wrote \(markdown)")
         }
     }
 }

@@ -40,24 +40,34 @@ enum BenchTable {
 
     /// Aligned columns for the terminal.
     static func text(_ rows: [ComparisonRow], header: Header) -> String {
-        let all = [titles] + rows.map(cells)
-        let widths = (0..<titles.count).map { c in all.map { $0[c].count }.max() ?? 0 }
+        var out = [header.line] + aligned(titles, rows.map(cells))
+        if rows.contains(where: { $0.ratio != nil }) { out.append(note) }
+        return out.joined(separator: "\n")
+    }
+
+    /// The title line, a rule and one line per row: the first column left-aligned, the others right-aligned.
+    static func aligned(_ titles: [String], _ rows: [[String]]) -> [String] {
+        let all = [titles] + rows
+        let widths = titles.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { c, cell in
                 c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                        : String(repeating: " ", count: widths[c] - cell.count) + cell
             }.joined(separator: "  ")
         }
-        var out = [header.line, line(titles), String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))]
-        out += rows.map { line(cells($0)) }
-        if rows.contains(where: { $0.ratio != nil }) { out.append(note) }
-        return out.joined(separator: "\n")
+        return [line(titles), String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))]
+            + rows.map(line)
+    }
+
+    /// A Markdown table: the title line, the alignment line (first column left, others right) and the rows.
+    static func markdownLines(_ titles: [String], _ rows: [[String]]) -> [String] {
+        ["| " + titles.joined(separator: " | ") + " |", "| --- |" + String(repeating: " ---: |", count: titles.count - 1)]
+            + rows.map { "| " + $0.joined(separator: " | ") + " |" }
     }
 
     /// A Markdown table with the header line above it.
     static func markdown(_ rows: [ComparisonRow], header: Header) -> String {
-        var out = [header.line, "", "| " + titles.joined(separator: " | ") + " |", "| --- | ---: | ---: | ---: |"]
-        out += rows.map { "| " + cells($0).joined(separator: " | ") + " |" }
+        var out = [header.line, ""] + markdownLines(titles, rows.map(cells))
         out += ["", note, ""]
         return out.joined(separator: "\n")
     }
