@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages zoo builds against (OpenBLAS, HDF5, libpng, pkg-config), but only those that
 # are missing; runs apt-get update first when something must be installed. Uses sudo only when not root.
+# `zoo weights fetch` (run by the test command) needs a python3 that has pip and numpy: unless $ZOO_PYTHON
+# names another Python, Debian's python3, python3-pip and python3-numpy are installed when python3 lacks them.
 set -euo pipefail
 
 packages=(libopenblas-dev libhdf5-dev libpng-dev pkg-config ffmpeg)
@@ -8,6 +10,9 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+if [ -z "${ZOO_PYTHON:-}" ] && { ! python3 -c 'import numpy' >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; }; then
+    missing+=(python3 python3-pip python3-numpy)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi

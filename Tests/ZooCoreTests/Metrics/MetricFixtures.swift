@@ -11,6 +11,19 @@ struct MetricArray: Decodable {
     var tensor: Tensor { Tensor(shape: shape, scalars: data.map { Float($0) }) }
 }
 
+/// Whether the real-weight metric tests must run: under CI (`CI` set and not "false" or "0"), where the test
+/// command has just run `zoo weights fetch`, a missing weight file fails those tests instead of skipping them.
+let metricWeightsRequired: Bool = {
+    guard let ci = ProcessInfo.processInfo.environment["CI"]?.lowercased(), !ci.isEmpty else { return false }
+    return ci != "false" && ci != "0"
+}()
+
+/// Whether the tests of `kind`'s real network run: its converted weights are present, or CI requires them
+/// (then loading them throws `MetricWeightsError.missing`, which fails the test with how to get them).
+func realWeightTestsEnabled(_ kind: MetricWeightsKind) -> Bool {
+    MetricWeights.isAvailable(kind) || metricWeightsRequired
+}
+
 /// Decodes `Fixtures/<name>` from the test bundle as `T`.
 func loadMetricFixture<T: Decodable>(_ name: String, as type: T.Type = T.self) -> T {
     let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(name)
