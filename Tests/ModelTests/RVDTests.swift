@@ -55,6 +55,52 @@ import VD
         #expect(l1.item == l2.item)
     }
 
+    /// The loss, computed with the denoiser's frames stacked into one call, equals the reference's
+    /// frame-by-frame loop (`GaussianDiffusion.forward`) written out here: same draws, the mean of the
+    /// per-frame L1 means; and its gradients equal the loop's.
+    @Test func batchedLossEqualsTheFrameByFrameLoop() throws {
+        var rng = RandomGenerator(seed: 5)
+        var config = RVDConfig.tiny
+        config.trainClipLength = 5
+        let model = RVD(config: config, rng: &rng)
+        let c = model.contract
+        var dataRNG = RandomGenerator(seed: 6)
+        let clips = Init.uniform([3, 5, c.channels, c.height, c.width], low: -1, high: 1, rng: &dataRNG)
+        func loop(_ rng: inout RandomGenerator) -> Tensor {
+            let steps = (0..<3).map { _ in rng.int(below: model.schedule.stepCount) }
+            var state = model.zeroState(batch: 3)
+            var condition: RVD.Conditioning?
+            var total = Tensor(0)
+            for i in 0..<5 {
+                let x = clips.selecting(axis: 1, i)
+                if i >= config.burnInFrames, let cond = condition {
+                    let y0 = x - cond.mu!
+                    let noise = NoiseSchedule.noise(y0.shape, rng: &rng)
+                    let yn = model.schedule.qSample(x0: y0, t: steps, noise: noise)
+                    total = total + l1Loss(noise, model.denoiser(yn, t: steps, context: cond.context))
+                }
+                if i < 4 { condition = model.read(x, state: &state) }
+            }
+            return total / Float(5 - config.burnInFrames)
+        }
+        let parameters = model.namedParameters().map { $0.1.value }
+        var a = RandomGenerator(seed: 12), b = RandomGenerator(seed: 12)
+        let batched = model.loss(clips, rng: &a)
+        let looped = loop(&b)
+        #expect(Swift.abs(batched.item - looped.item) <= 1e-6 * Swift.abs(looped.item), "\(batched.item) vs \(looped.item)")
+        let gBatched = gradients(of: batched, wrt: parameters), gLooped = gradients(of: looped, wrt: parameters)
+        // Per tensor, relative to its largest entry; tensors whose gradient is numerically zero (biases in
+        // front of a GroupNorm: ~1e-9 here) are measured against a floor of 1e-3 of the largest gradient.
+        let scales = gLooped.map { $0.scalars.map(Swift.abs).max() ?? 0 }
+        let floor = 1e-3 * (scales.max() ?? 0)
+        var worst: Float = 0
+        for ((x, y), scale) in zip(zip(gBatched, gLooped), scales) {
+            let diff = zip(x.scalars, y.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
+            worst = Swift.max(worst, diff / Swift.max(scale, floor))
+        }
+        #expect(worst < 1e-4, "largest relative gradient difference \(worst)")
+    }
+
     @Test func samplerSettingsAreSettableAndChangeTheSamples() throws {
         var rng = RandomGenerator(seed: 0)
         let model = RVD(config: .tiny, rng: &rng)

@@ -127,6 +127,10 @@ public final class RVD: Module, DiffusionSampling {
     ///   3. the true frame xᵢ is fed to both nets (teacher forcing) to condition frame i + 1;
     ///   4. the loss is the mean of the terms over the T − burn-in frames.
     /// Draws n, then each frame's ε, from `rng`.
+    ///
+    /// The denoiser has no state, so its T − burn-in calls run as one call on all frames stacked along
+    /// the batch (the same sum of per-frame means, in another floating-point order): one large call
+    /// keeps the cores busier than several small ones.
     public func loss(_ clips: Tensor, rng: inout RandomGenerator) -> Tensor {
         let c = config.contract
         precondition(clips.rank == 5 && clips.shape[1] > config.burnInFrames
@@ -136,20 +140,25 @@ public final class RVD: Module, DiffusionSampling {
         let steps = (0..<b).map { _ in rng.int(below: schedule.stepCount) }                         // 1
         var state = zeroState(batch: b)
         var condition: Conditioning?
-        var total = Tensor(0)
+        var noisy: [Tensor] = [], targets: [Tensor] = [], contexts: [[Tensor]] = []
         for i in 0..<frameCount {
             let x = clips.selecting(axis: 1, i)
             if i >= config.burnInFrames, let c = condition {                                         // 2
                 let y0 = residual(x, c)
                 let noise = NoiseSchedule.noise(y0.shape, rng: &rng)
-                let yn = schedule.qSample(x0: y0, t: steps, noise: noise)
-                let prediction = denoiser(yn, t: steps, context: c.context)
-                let target = config.objective.target(x0: y0, noise: noise, schedule: schedule, t: steps)
-                total = total + (config.loss == "l1" ? l1Loss(target, prediction) : mseLoss(target, prediction))
+                noisy.append(schedule.qSample(x0: y0, t: steps, noise: noise))
+                targets.append(config.objective.target(x0: y0, noise: noise, schedule: schedule, t: steps))
+                contexts.append(c.context)
             }
             if i < frameCount - 1 { condition = read(x, state: &state) }                              // 3
         }
-        return total / Float(frameCount - config.burnInFrames)                                        // 4
+        let frames = noisy.count
+        let allSteps = [[Int]](repeating: steps, count: frames).flatMap { $0 }
+        let context = (0..<contexts[0].count).map { level in concat(contexts.map { $0[level] }, axis: 0) }
+        let prediction = denoiser(concat(noisy, axis: 0), t: allSteps, context: context)
+        let target = concat(targets, axis: 0)
+        // The mean over all frames' elements equals the mean of the per-frame means (equal sizes).   // 4
+        return config.loss == "l1" ? l1Loss(target, prediction) : mseLoss(target, prediction)
     }
 
     // MARK: - Sampling
