@@ -31,7 +31,9 @@ extension Zoo {
                 <out>/<name>-<preset> for --steps (default: its preset's) and at most --minutes; a run folder \
                 already there is reused when it reached the steps, else resumed. --runs adds finished runs \
                 (folders holding last.h5) instead of training. Every model must share one clip contract. \
-                The table goes to stdout and to <out>/compare.md (and compare.json).
+                The table goes to stdout and to <out>/compare.md (and compare.json). --metrics picks the metrics \
+                as in zoo eval (LPIPS by default when its weights are present; FVD on request); the weights are \
+                loaded before any training, so a missing one stops the command at once.
                 """)
 
         @Option(help: ArgumentHelp("Models to train and compare: NAME or NAME:PRESET, comma-separated.",
@@ -56,6 +58,7 @@ extension Zoo {
         public var out: String = "runs/compare"
 
         @OptionGroup public var evaluation: EvaluationOptions
+        @OptionGroup public var metricOptions: MetricOptions
         @OptionGroup public var output: OutputOptions
 
         public init() {}
@@ -88,6 +91,7 @@ extension Zoo {
         /// Trains what needs training, evaluates everything, writes the table.
         public func execute(_ sink: ResultSink) throws {
             let reporter = makeTrainingReporter(quiet: output.quiet)
+            let metrics = try metricOptions.load()
             // Every candidate as (model to check the contract with, its run folder, whether to train it).
             var candidates: [(model: any VideoPredictor, preset: String, run: RunDirectory, train: Bool)] = []
             for folder in runFolders {
@@ -128,7 +132,7 @@ extension Zoo {
                 let (result, _) = try Evaluator.evaluate(
                     model, preset: checkpoint.preset, step: checkpoint.step, test: data.test,
                     startFrame: data.testStartFrame, pixelReduction: data.pixelReduction, data: spec.description,
-                    settings: evaluation.settings)
+                    settings: evaluation.settings, metrics: metrics)
                 rows.append(CompareReport.Row(model: model.modelName, preset: checkpoint.preset,
                                               run: candidate.run.path, steps: checkpoint.step, evaluation: result))
             }
@@ -136,9 +140,15 @@ extension Zoo {
             let report = CompareReport(data: spec.description, clips: first.clips, samples: first.samples,
                                        seed: first.seed, rows: rows)
             let table = compareTable(report)
+            var notes: [String] = []
+            for row in rows { for line in row.evaluation.notes ?? [] where !notes.contains(line) { notes.append(line) } }
+            let fvdText = rows.contains { $0.evaluation.fvd != nil }
+                ? " FVD: the first sample of each clip against the true clip, \(contract.contextFrames) context + "
+                    + "\(contract.predictedFrames) predicted frames, over the clips in its column." : ""
             let markdown = "# zoo compare\n\nData \(report.data): \(report.clips) test clips x \(report.samples) samples, "
                 + "\(contract.contextFrames) context + \(contract.predictedFrames) predicted frames, seed \(report.seed). "
-                + "CRPS, MSE and PSNR on the 0-255 scale; best of S in parentheses.\n\n" + table.markdown() + "\n"
+                + "CRPS, MSE and PSNR on the 0-255 scale; best of S in parentheses.\(fvdText)\n\n" + table.markdown() + "\n"
+                + notes.map { "\nNote: \($0)\n" }.joined()
             try markdown.write(toFile: out + "/compare.md", atomically: true, encoding: .utf8)
             try (jsonText(report) + "\n").write(toFile: out + "/compare.json", atomically: true, encoding: .utf8)
             if output.json {
@@ -146,6 +156,7 @@ extension Zoo {
             } else {
                 sink.line("\(report.clips) test clips x \(report.samples) samples, data \(report.data), seed \(report.seed)")
                 sink.line(table.markdown())
+                for line in notes { sink.line("note: " + line) }
                 sink.line("written to \(out)/compare.md")
             }
         }
@@ -187,18 +198,27 @@ extension Zoo {
             _ = try trainer.run(resumeFrom: resume, checkpointPath: run.lastCheckpoint)
         }
 
-        /// One row per model: steps, CRPS, MSE of the sample mean, PSNR and SSIM (best of S beside).
+        /// One row per model: steps, clips x samples, CRPS, MSE of the sample mean, PSNR, SSIM and LPIPS (best of S
+        /// beside), and FVD with its clip count when any model has it.
         func compareTable(_ report: CompareReport) -> TextTable {
-            var table = TextTable(["model", "preset", "steps", "CRPS ↓", "MSE mean ↓", "PSNR ↑ (best)", "SSIM ↑ (best)"],
-                                  rightAligned: [2, 3, 4, 5, 6])
+            let evaluations = report.rows.map(\.evaluation)
+            let hasLPIPS = evaluations.contains { $0["lpips"] != nil }
+            let hasFVD = evaluations.contains { $0.fvd != nil }
+            var header = ["model", "preset", "steps", "clips x S", "CRPS ↓", "MSE mean ↓", "PSNR ↑ (best)", "SSIM ↑ (best)"]
+            if hasLPIPS { header.append("LPIPS ↓ (best)") }
+            if hasFVD { header.append("FVD ↓ (clips, 1st sample)") }
+            var table = TextTable(header, rightAligned: Set(2..<header.count))
             for row in report.rows {
                 let e = row.evaluation
                 func pair(_ name: String) -> String {
                     guard let m = e[name] else { return "-" }
                     return metricText(m.mean) + (m.bestOfSamples.map { " (\(metricText($0)))" } ?? "")
                 }
-                table.add([row.model, row.preset, "\(row.steps)", metricText(e["crps"]?.mean),
-                           metricText(e["mse_mean"]?.mean), pair("psnr"), pair("ssim")])
+                var cells = [row.model, row.preset, "\(row.steps)", "\(e.clips) x \(e.samples)", metricText(e["crps"]?.mean),
+                             metricText(e["mse_mean"]?.mean), pair("psnr"), pair("ssim")]
+                if hasLPIPS { cells.append(pair("lpips")) }
+                if hasFVD { cells.append(e.fvd.map { String(format: "%.2f (%d)", $0.fvd, $0.realClips) } ?? "-") }
+                table.add(cells)
             }
             return table
         }

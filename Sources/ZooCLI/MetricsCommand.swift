@@ -73,10 +73,18 @@ public struct Metrics: ParsableCommand {
         let clips = Swift.min(clipLimit ?? ps[0], ps[0])
         let samples = ps[1]
         let (layout, predicted) = try frameLayout(truthFrames: ts[1], predFrames: ps[2])
-        if metrics.contains(.ssim) && (ts[2] < 11 || ts[3] < 11) { throw ZooError("SSIM needs frames of at least 11x11, got \(ts[2])x\(ts[3])") }
+        let side = Swift.min(ts[2], ts[3])
+        if metrics.contains(.ssim) && side < SSIMParameters.minimumSize {
+            throw ZooError("SSIM needs frames of at least \(SSIMParameters.minimumSize)x\(SSIMParameters.minimumSize), got \(ts[2])x\(ts[3])")
+        }
+        if metrics.contains(.lpips) && side < LPIPSNetwork.minimumSize {
+            throw ZooError("LPIPS (AlexNet) needs frames of at least \(LPIPSNetwork.minimumSize)x\(LPIPSNetwork.minimumSize), got \(ts[2])x\(ts[3])")
+        }
         if metrics.contains(.fvd) {
             if clips < 2 { throw ZooError("FVD needs at least 2 clips for its covariances; have \(clips)") }
-            if layout.context + predicted < 9 { throw ZooError("FVD's I3D needs clips of at least 9 frames; have \(layout.context + predicted)") }
+            if layout.context + predicted < I3DNetwork.minimumFrames {
+                throw ZooError("FVD's I3D needs clips of at least \(I3DNetwork.minimumFrames) frames; have \(layout.context + predicted)")
+            }
         }
         let accumulator = try MetricAccumulator.withPretrainedNetworks(metrics: metrics, weightsDirectory: weightsDirectory)
         let started = Date()

@@ -106,11 +106,20 @@ func grouped(_ n: Int) -> String {
     return (n < 0 ? "-" : "") + out
 }
 
-/// The metric table of one evaluation: metric, mean, best of S, with the counts in the title.
+/// The metric table of one evaluation: metric, mean, best of S, and the clips, samples and frames behind each
+/// number (FVD: the first sample of each clip, context frames included).
 func evaluationTable(_ result: EvaluationResult) -> TextTable {
-    var table = TextTable(["metric", "mean", "best of \(result.samples)", ""], rightAligned: [1, 2])
+    var table = TextTable(["metric", "mean", "best of \(result.samples)", "clips", "samples", "frames", ""],
+                          rightAligned: [1, 2, 3, 4, 5])
     for m in result.metrics {
-        table.add([displayName(m.name), metricText(m.mean), metricText(m.bestOfSamples), m.higherIsBetter ? "higher is better" : "lower is better"])
+        let samples = m.name == "crps" ? "\(result.samples) (ensemble)" : m.name == "mse_mean" ? "\(result.samples) (mean)"
+            : "\(result.samples)"
+        table.add([displayName(m.name), metricText(m.mean), metricText(m.bestOfSamples), "\(result.clips)", samples,
+                   "\(result.predictedFrames)", m.higherIsBetter ? "higher is better" : "lower is better"])
+    }
+    if let f = result.fvd {
+        table.add(["FVD", String(format: "%.2f", f.fvd), "-", "\(f.realClips)", "1 (first)",
+                   "\(f.frames) (\(result.contextFrames) context)", "lower is better"])
     }
     return table
 }
@@ -123,6 +132,7 @@ func displayName(_ metric: String) -> String {
     case "mse": return "MSE"
     case "psnr": return "PSNR (dB)"
     case "ssim": return "SSIM"
+    case "lpips": return "LPIPS"
     default: return metric
     }
 }

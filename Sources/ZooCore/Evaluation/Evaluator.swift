@@ -2,8 +2,10 @@
 //
 // Protocol (ARCHITECTURE.md): the first `contextFrames` frames of each fixed test clip are the context,
 // the next `predictedFrames` the truth; S samples per clip; predictions are quantised to 8 bits and
-// every metric is computed on the 0–255 scale. Batch i of clips draws from a generator seeded by
-// (seed, i) alone, so every model sees the same clips, contexts and seeds.
+// every metric is computed on the 0–255 scale by `MetricAccumulator`, the code `zoo metrics` runs on files.
+// Batch i of clips draws from a generator seeded by (seed, i) alone, so every model sees the same clips,
+// contexts and seeds. FVD (when asked for) compares the first sample of each clip with the true clip, the
+// context frames in front of both, as ARCHITECTURE.md's protocol says.
 
 import Foundation
 
@@ -29,7 +31,7 @@ public struct EvaluationSettings: Codable, Sendable, Equatable {
 
 /// One metric's result: mean, best of S where it applies, and the per-frame curve.
 public struct MetricSummary: Codable, Sendable, Equatable {
-    /// "crps", "mse_mean" (MSE of the sample mean), "mse", "psnr", "ssim".
+    /// "crps", "mse_mean" (MSE of the sample mean), "mse", "psnr", "ssim", "lpips".
     public var name: String
     /// Whether larger is better.
     public var higherIsBetter: Bool
@@ -69,6 +71,10 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     public var data: String
     /// The metrics, in report order.
     public var metrics: [MetricSummary]
+    /// FVD of the first samples against the true clips (context included), when asked for.
+    public var fvd: FVDResult?
+    /// Metrics asked for but not computed, one line each saying why (absent in older results).
+    public var notes: [String]?
     /// Seconds spent predicting and scoring.
     public var seconds: Double
 
@@ -86,12 +92,14 @@ public enum Evaluator {
     ///     `settings.clips` = k below the number of sequences, k sequences spread evenly over the set are
     ///     used (sequence ⌊i·n/k⌋ for i < k), so a few clips still cover the whole set.
     ///   - pixelReduction: block averaging to the model's frame size (1: none).
+    ///   - metrics: what to compute (`.basic`: CRPS, MSE, PSNR, SSIM); a metric the clips cannot give (SSIM or
+    ///     LPIPS on too small frames, FVD on fewer than 2 clips or 9 frames) is left out with a note.
     ///   - stripClips: draw this many clips' context | truth | samples into `strip` (0: none).
     ///   - progress: called after each batch with (clips done, clips in all).
     /// - Returns: the result and, when asked for, the sample strip.
     public static func evaluate(_ model: any VideoPredictor, preset: String, step: Int, test: any VideoSequenceSource,
                                 startFrame: Int, pixelReduction: Int = 1, data: String,
-                                settings: EvaluationSettings, stripClips: Int = 0,
+                                settings: EvaluationSettings, metrics: EvaluationMetrics = .basic, stripClips: Int = 0,
                                 progress: ((Int, Int) -> Void)? = nil) throws -> (EvaluationResult, PNGImage?) {
         let contract = model.contract
         let started = Date()
@@ -102,8 +110,10 @@ public enum Evaluator {
         let chosen = SequenceSubset(test, indices: evaluationClips(total, of: all.eligibleSequences))
         let batcher = try Batcher(source: chosen, batchSize: settings.batchSize, clipLength: contract.clipLength,
                                   order: .fixed(startFrame: startFrame), pixelReduction: pixelReduction, prefetch: 0)
-        var crpsParts: [FrameScores] = [], mseMeanParts: [FrameScores] = [], mseParts: [FrameScores] = []
-        var psnrParts: [FrameScores] = [], ssimParts: [FrameScores] = []
+        let (kinds, skipped) = metrics.feasible(clips: total, clipFrames: contract.clipLength,
+                                                height: contract.height, width: contract.width)
+        let accumulator = MetricAccumulator(metrics: kinds, lpips: metrics.lpips, i3d: metrics.i3d)
+        var mseMeanParts: [FrameScores] = []
         var strip: PNGImage?
         var done = 0
         var index = 0
@@ -137,11 +147,9 @@ public enum Evaluator {
                                               scale: Swift.max(1, 64 / Swift.max(contract.height, contract.width)))
             }
             let x = FrameImages.quantized(predicted), y = FrameImages.quantized(truth)
-            crpsParts.append(crps(samples: x, truth: y))
-            mseParts.append(frameMSE(samples: x, truth: y))
-            psnrParts.append(psnr(samples: x, truth: y))
-            mseMeanParts.append(frameMSE(samples: x.mean(axes: [1], keepDims: true), truth: y))
-            if contract.height >= 11 && contract.width >= 11 { ssimParts.append(ssim(samples: x, truth: y)) }
+            let fvdContext = kinds.contains(.fvd) && contract.contextFrames > 0 ? FrameImages.quantized(context) : nil
+            accumulator.add(samples: x, truth: y, context: fvdContext)
+            if kinds.contains(.mse) { mseMeanParts.append(frameMSE(samples: x.mean(axes: [1], keepDims: true), truth: y)) }
             done += batch.batchSize
             index += 1
             progress?(done, total)
@@ -149,15 +157,22 @@ public enum Evaluator {
         guard done > 0 else {
             throw PredictorError.contractMismatch("no test clip of \(contract.clipLength) frames to evaluate on")
         }
-        var metrics = [MetricSummary(FrameScores.concatenated(crpsParts)),
-                       MetricSummary(FrameScores.concatenated(mseMeanParts), name: "mse_mean"),
-                       MetricSummary(FrameScores.concatenated(mseParts)),
-                       MetricSummary(FrameScores.concatenated(psnrParts))]
-        if !ssimParts.isEmpty { metrics.append(MetricSummary(FrameScores.concatenated(ssimParts))) }
+        var summaries: [MetricSummary] = []
+        for kind in kinds {
+            if kind == .mse {
+                // One value per clip (of the sample mean): no best of S.
+                var meanSummary = MetricSummary(FrameScores.concatenated(mseMeanParts), name: "mse_mean")
+                meanSummary.bestOfSamples = nil
+                summaries.append(meanSummary)
+            }
+            if let scores = accumulator.scores(kind) { summaries.append(MetricSummary(scores)) }
+        }
+        let notes = metrics.notes + skipped
         let result = EvaluationResult(model: model.modelName, preset: preset, step: step, clips: done,
                                       samples: settings.samples, contextFrames: contract.contextFrames,
                                       predictedFrames: contract.predictedFrames, seed: settings.seed, data: data,
-                                      metrics: metrics, seconds: Date().timeIntervalSince(started))
+                                      metrics: summaries, fvd: try accumulator.fvdResult(),
+                                      notes: notes.isEmpty ? nil : notes, seconds: Date().timeIntervalSince(started))
         return (result, strip)
     }
 }

@@ -100,6 +100,10 @@ public struct I3DNetwork: @unchecked Sendable {
                        source: MetricWeights.path(for: .i3dKinetics400, in: folder))
     }
 
+    /// The fewest frames a clip may have: conv1a and three poolings halve time (SAME), and the final average pool
+    /// spans 2 steps, so ⌈T / 8⌉ ≥ 2.
+    public static let minimumFrames = 9
+
     /// The logits of clips [N, 3, T, 224, 224] in [-1, 1]: [N, classes], averaged over the remaining time steps.
     public func logits(_ video: Tensor) -> Tensor {
         precondition(video.rank == 5 && video.shape[1] == 3, "I3D: input must be [N, 3, T, H, W], got \(video.shape)")

@@ -24,6 +24,9 @@ public struct LPIPSNetwork: @unchecked Sendable {
     static let scale: [Float] = [0.458, 0.448, 0.450]
     /// (kernel, stride, padding) of conv1..conv5.
     static let geometry = [(11, 4, 2), (5, 1, 2), (3, 1, 1), (3, 1, 1), (3, 1, 1)]
+    /// The smallest frame side AlexNet takes: conv1 (11, stride 4, pad 2) must give 7 so that two 3x3 stride-2
+    /// poolings (around conv2) leave 1 (⌊(31 + 4 − 11) / 4⌋ + 1 = 7 → 3 → 3 → 1).
+    public static let minimumSize = 31
 
     /// Creates the network from weights in PyTorch layout (any channel widths; the standard ones are
     /// 64, 192, 384, 256, 256).

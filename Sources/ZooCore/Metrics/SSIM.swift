@@ -19,6 +19,8 @@ import Foundation
 public enum SSIMParameters {
     /// Window radius: 11 taps.
     public static let radius = 5
+    /// The smallest frame side the window fits in (11).
+    public static let minimumSize = 2 * radius + 1
     /// Gaussian σ.
     public static let sigma = 1.5
     /// Luminance constant factor.

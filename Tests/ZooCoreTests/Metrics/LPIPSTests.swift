@@ -35,7 +35,8 @@ func fixtureURL(_ name: String) -> String {
     Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent(name).path
 }
 
-private let smallNetwork: LPIPSNetwork = {
+/// lpips-jax's LPIPS around a reduced-width AlexNet with the fixture's random weights.
+let smallLPIPS: LPIPSNetwork = {
     let dump = try! MetricWeights.readRawDump(path: fixtureURL("metrics_lpips_small.raw"))
     return try! LPIPSNetwork(flaxArrays: Dictionary(uniqueKeysWithValues: dump.arrays.map { ($0.name, $0.tensor) }))
 }()
@@ -63,13 +64,13 @@ private let smallNetwork: LPIPSNetwork = {
         let x = lpipsFixtureImages(c)
         // Zero up to rounding: the convolution splits a batch into work items whose sgemm shapes (and so
         // rounding) can differ between two copies of an image.
-        #expect(smallNetwork.distance(x, x).scalars.allSatisfy { Swift.abs($0) < 1e-9 })
+        #expect(smallLPIPS.distance(x, x).scalars.allSatisfy { Swift.abs($0) < 1e-9 })
     }
 
     @Test(arguments: loadMetricFixture("metrics_lpips_small.json", as: LPIPSFixture.self).cases)
     func randomWeightsMatchLpipsJax(_ c: LPIPSFixture.Case) {
         let (a, b) = evenOdd(lpipsFixtureImages(c))
-        let d = smallNetwork.distance(a, b).scalars.map(Double.init)
+        let d = smallLPIPS.distance(a, b).scalars.map(Double.init)
         let error = maxRelativeError(d, c.lpips_jax_float64)
         print("LPIPS random weights \(c.name): max relative error \(error) vs lpips-jax float64 "
               + "(lpips-jax float32: \(maxRelativeError(c.lpips_jax_float32, c.lpips_jax_float64)))")
@@ -83,15 +84,15 @@ private let smallNetwork: LPIPSNetwork = {
         let u = (images + 1) * 127.5
         let truth = u.sliced(axis: 0, 0..<2).reshaped([1, 2, 3, 32, 32])          // 1 clip, 2 frames
         let samples = u.sliced(axis: 0, 2..<4).reshaped([1, 1, 2, 3, 32, 32])    // 1 sample
-        let scores = lpips(samples: samples, truth: truth, network: smallNetwork)
-        let direct = smallNetwork.distance(images.sliced(axis: 0, 2..<4), images.sliced(axis: 0, 0..<2)).scalars
+        let scores = lpips(samples: samples, truth: truth, network: smallLPIPS)
+        let direct = smallLPIPS.distance(images.sliced(axis: 0, 2..<4), images.sliced(axis: 0, 0..<2)).scalars
         #expect(maxRelativeError(scores.values, direct.map(Double.init)) < 1e-5)
         // Gray frames are repeated to RGB.
         let gray = u.sliced(axis: 1, 0..<1)
         let g = lpips(samples: gray.sliced(axis: 0, 2..<4).reshaped([1, 1, 2, 1, 32, 32]),
-                      truth: gray.sliced(axis: 0, 0..<2).reshaped([1, 2, 1, 32, 32]), network: smallNetwork)
+                      truth: gray.sliced(axis: 0, 0..<2).reshaped([1, 2, 1, 32, 32]), network: smallLPIPS)
         let rgb = gray.expanded(to: [4, 3, 32, 32]) / 127.5 - 1
-        let gd = smallNetwork.distance(rgb.sliced(axis: 0, 2..<4), rgb.sliced(axis: 0, 0..<2)).scalars
+        let gd = smallLPIPS.distance(rgb.sliced(axis: 0, 2..<4), rgb.sliced(axis: 0, 0..<2)).scalars
         #expect(maxRelativeError(g.values, gd.map(Double.init)) < 1e-5)
     }
 
