@@ -136,26 +136,10 @@ final class TorchSession {
         }
     }
 
-    /// The script: `explicit` if given, else Tools/bench/bench_torch.py under the current directory, above
-    /// the executable (.build/release/zoo), or in the source tree this binary was built from.
+    /// The script: `explicit` if given, else Tools/bench/bench_torch.py found from here, the executable
+    /// (.build/release/zoo) or the source tree this binary was built from.
     static func locateScript(_ explicit: String?) throws -> String {
-        let relative = "Tools/bench/bench_torch.py"
-        let fm = FileManager.default
-        if let explicit {
-            guard fm.fileExists(atPath: explicit) else { throw ZooError("no PyTorch benchmark script at \(explicit)") }
-            return explicit
-        }
-        var candidates = [fm.currentDirectoryPath + "/" + relative]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(dir.appendingPathComponent(relative).path)
-            dir.deleteLastPathComponent()
-        }
-        // Sources/ZooCLI/TorchComparison.swift → the package root.
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(source.appendingPathComponent(relative).path)
-        if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
-        throw ZooError("cannot find \(relative); run zoo from the repository root or pass --torch-script PATH")
+        try locateSourceTreeFile("Tools/bench/bench_torch.py", explicit: explicit, what: "PyTorch benchmark script",
+                                 option: "--torch-script")
     }
 }

@@ -56,6 +56,13 @@ public struct Weights: ParsableCommand {
 
         public func validate() throws {
             if let only, !["lpips", "fvd"].contains(only) { throw ValidationError("--only must be lpips or fvd, got \(only)") }
+            var isFolder: ObjCBool = false
+            if let sourceFolder, !(FileManager.default.fileExists(atPath: sourceFolder, isDirectory: &isFolder) && isFolder.boolValue) {
+                throw ValidationError("--from \(sourceFolder): no such folder")
+            }
+            if let converter, !FileManager.default.fileExists(atPath: converter) {
+                throw ValidationError("--converter \(converter): no such file")
+            }
         }
 
         public func run() throws {
@@ -98,47 +105,18 @@ struct WeightsFetcher {
     var python: String
     var converter: String
 
-    /// Tools/weights/convert_weights.py: `explicit`, or under the current directory, the executable's
-    /// ancestors, or the source tree this binary was built from.
+    /// Tools/weights/convert_weights.py: `explicit`, or found from here, the executable or the source tree.
     static func locateConverter(_ explicit: String?) throws -> String {
-        let relative = "Tools/weights/convert_weights.py"
-        let fm = FileManager.default
-        if let explicit {
-            guard fm.fileExists(atPath: explicit) else { throw ZooError("no converter script at \(explicit)") }
-            return explicit
-        }
-        var candidates = [fm.currentDirectoryPath + "/" + relative]
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(dir.appendingPathComponent(relative).path)
-            dir.deleteLastPathComponent()
-        }
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(source.appendingPathComponent(relative).path)
-        if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
-        throw ZooError("cannot find \(relative); run zoo from the repository root or pass --converter PATH")
+        try locateSourceTreeFile("Tools/weights/convert_weights.py", explicit: explicit, what: "converter script",
+                                 option: "--converter")
     }
 
     /// Runs a program (a bare name is looked up on PATH), returning stdout; stderr passes through.
     @discardableResult
     func run(_ program: String, _ arguments: [String], what: String) throws -> String {
-        let process = Process()
-        if program.contains("/") {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [program] + arguments
-        }
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.standardError
-        do { try process.run() } catch { throw ZooError("\(what): cannot start \(program): \(error.localizedDescription)") }
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ZooError("\(what) failed (\(program) \(arguments.joined(separator: " ")) exited with status \(process.terminationStatus))")
+        let (status, data) = try runProgram(program, arguments, what: what)
+        guard status == 0 else {
+            throw ZooError("\(what) failed (\(program) \(arguments.joined(separator: " ")) exited with status \(status))")
         }
         return String(decoding: data, as: UTF8.self)
     }
