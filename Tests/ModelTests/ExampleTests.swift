@@ -1,4 +1,4 @@
-// The worked example of docs/adding-a-predictor.md: the document shows exactly the compiled file, and
+// The worked example of README.md's "Adding a predictor": the document shows exactly the compiled file, and
 // the model trains through the trainer and evaluates like any registered model. (The conformance suite
 // runs on it too: it is part of `registryUnderTest`.)
 import Foundation
@@ -10,12 +10,13 @@ private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
 
 @Suite struct ExampleTests {
     @Test func theDocumentShowsTheCompiledExampleVerbatim() throws {
-        let doc = try String(contentsOf: root.appendingPathComponent("docs/adding-a-predictor.md"), encoding: .utf8)
+        let doc = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
         let source = try String(contentsOf: root.appendingPathComponent("Tests/ModelTests/Example/TwoFramePredictor.swift"),
                                 encoding: .utf8)
         let blocks = doc.components(separatedBy: "```swift\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
-        #expect(blocks.contains(source), "docs/adding-a-predictor.md must contain TwoFramePredictor.swift verbatim")
-        #expect(doc.contains("TwoFramePredictor.entry,"), "the document shows the registry line")
+        #expect(blocks.contains(source), "README.md must contain TwoFramePredictor.swift verbatim")
+        #expect(doc.contains("TwoFramePredictor.entry,"), "the README shows the registry line")
+        #expect(doc.contains("\n## Adding a predictor\n"), "the README has an \"Adding a predictor\" section")
     }
 
     @Test func theExampleTrainsAFewStepsAndEvaluates() throws {

@@ -1,4 +1,4 @@
-// A worked example of adding a predictor (docs/adding-a-predictor.md shows this file verbatim): the
+// A worked example of adding a predictor (README.md shows this file verbatim): the
 // next frame is the last frame plus a learned correction from the last two. One file holds the config
 // with its presets, the network, the protocol conformance and the registry entry.
 import Foundation
