@@ -65,42 +65,68 @@ public final class PlaneIndexMap: @unchecked Sendable {
     @inline(__always) func plane(_ p: Int) -> UnsafeMutablePointer<Int32> { shared ? indices : indices + p * outputPlane }
 }
 
+/// One output position of a pool: its index `j` in the output plane, its coordinates, and the part of
+/// the input plane its window covers.
+struct PoolWindow {
+    let j: Int, od: Int, oh: Int, ow: Int
+    let depth: Range<Int>, rows: Range<Int>, columns: Range<Int>
+    /// The input plane's height and width.
+    let height: Int, width: Int
+
+    /// Calls `body(i)` for the index i inside the input plane of each window element, in row-major order.
+    @inline(__always) func forEachInput(_ body: (Int) -> Void) {
+        for d in depth {
+            for h in rows {
+                let row = (d * height + h) * width
+                for w in columns { body(row + w) }
+            }
+        }
+    }
+}
+
+extension PoolGeometry {
+    /// Calls `body(window)` for each output window of one plane, in row-major order.
+    @inline(__always) func forEachWindow(_ body: (PoolWindow) -> Void) {
+        var j = 0
+        for od in 0..<output[0] {
+            let wd = window(0, od).inside
+            for oh in 0..<output[1] {
+                let wh = window(1, oh).inside
+                for ow in 0..<output[2] {
+                    body(PoolWindow(j: j, od: od, oh: oh, ow: ow, depth: wd, rows: wh, columns: window(2, ow).inside,
+                                    height: input[1], width: input[2]))
+                    j += 1
+                }
+            }
+        }
+    }
+
+    /// Calls `body(planes)` on chunks of the planes, spread over the cores.
+    @inline(__always) func forPlaneChunks(_ body: (Range<Int>) -> Void) {
+        Parallel.forChunks(planes, minimumWork: 16_384, costPerItem: outputVolume * kernel.reduce(1, *), body)
+    }
+}
+
 extension Kernels {
     /// Max over each window (padding never wins: it counts as −∞; NaN propagates; the first maximum wins
     /// ties), writing the winner's index inside its input plane to `map`.
     public static func maxPool(_ x: UnsafePointer<Float>, _ g: PoolGeometry, into y: UnsafeMutablePointer<Float>,
                                indices map: PlaneIndexMap) {
-        let (iH, iW) = (g.input[1], g.input[2])
-        let (oD, oH, oW) = (g.output[0], g.output[1], g.output[2])
         let vin = g.inputVolume, vout = g.outputVolume
-        Parallel.forChunks(g.planes, minimumWork: 16_384, costPerItem: vout * g.kernel.reduce(1, *)) { planes in
+        g.forPlaneChunks { planes in
             for p in planes {
                 let src = x + p * vin, dst = y + p * vout, idx = map.plane(p)
-                var j = 0
-                for od in 0..<oD {
-                    let wd = g.window(0, od).inside
-                    for oh in 0..<oH {
-                        let wh = g.window(1, oh).inside
-                        for ow in 0..<oW {
-                            let ww = g.window(2, ow).inside
-                            var best = -Float.infinity, at = -1
-                            for d in wd {
-                                for h in wh {
-                                    let row = (d * iH + h) * iW
-                                    for w in ww {
-                                        let v = src[row + w]
-                                        if v > best || v.isNaN || at < 0 {
-                                            best = v
-                                            at = row + w
-                                        }
-                                    }
-                                }
-                            }
-                            dst[j] = best
-                            idx[j] = Int32(at)
-                            j += 1
+                g.forEachWindow { window in
+                    var best = -Float.infinity, at = -1
+                    window.forEachInput { i in
+                        let v = src[i]
+                        if v > best || v.isNaN || at < 0 {
+                            best = v
+                            at = i
                         }
                     }
+                    dst[window.j] = best
+                    idx[window.j] = Int32(at)
                 }
             }
         }
@@ -109,25 +135,14 @@ extension Kernels {
     /// Mean over each window (divisor as `PoolGeometry.divisor`).
     public static func avgPool(_ x: UnsafePointer<Float>, _ g: PoolGeometry, includePad: Bool,
                                into y: UnsafeMutablePointer<Float>) {
-        let (iH, iW) = (g.input[1], g.input[2])
-        let (oD, oH, oW) = (g.output[0], g.output[1], g.output[2])
         let vin = g.inputVolume, vout = g.outputVolume
-        Parallel.forChunks(g.planes, minimumWork: 16_384, costPerItem: vout * g.kernel.reduce(1, *)) { planes in
+        g.forPlaneChunks { planes in
             for p in planes {
                 let src = x + p * vin, dst = y + p * vout
-                var j = 0
-                for od in 0..<oD {
-                    let wd = g.window(0, od).inside
-                    for oh in 0..<oH {
-                        let wh = g.window(1, oh).inside
-                        for ow in 0..<oW {
-                            let ww = g.window(2, ow).inside
-                            var sum: Float = 0
-                            for d in wd { for h in wh { let row = src + (d * iH + h) * iW; for w in ww { sum += row[w] } } }
-                            dst[j] = sum / g.divisor(od, oh, ow, includePad: includePad)
-                            j += 1
-                        }
-                    }
+                g.forEachWindow { window in
+                    var sum: Float = 0
+                    window.forEachInput { sum += src[$0] }
+                    dst[window.j] = sum / g.divisor(window.od, window.oh, window.ow, includePad: includePad)
                 }
             }
         }
@@ -136,25 +151,14 @@ extension Kernels {
     /// The adjoint of `avgPool`: each output gradient spread evenly over its window.
     public static func avgPoolAdjoint(_ dy: UnsafePointer<Float>, _ g: PoolGeometry, includePad: Bool,
                                       into dx: UnsafeMutablePointer<Float>) {
-        let (iH, iW) = (g.input[1], g.input[2])
-        let (oD, oH, oW) = (g.output[0], g.output[1], g.output[2])
         let vin = g.inputVolume, vout = g.outputVolume
-        Parallel.forChunks(g.planes, minimumWork: 16_384, costPerItem: vout * g.kernel.reduce(1, *)) { planes in
+        g.forPlaneChunks { planes in
             for p in planes {
                 let src = dy + p * vout, dst = dx + p * vin
                 dst.update(repeating: 0, count: vin)
-                var j = 0
-                for od in 0..<oD {
-                    let wd = g.window(0, od).inside
-                    for oh in 0..<oH {
-                        let wh = g.window(1, oh).inside
-                        for ow in 0..<oW {
-                            let ww = g.window(2, ow).inside
-                            let v = src[j] / g.divisor(od, oh, ow, includePad: includePad)
-                            for d in wd { for h in wh { let row = dst + (d * iH + h) * iW; for w in ww { row[w] += v } } }
-                            j += 1
-                        }
-                    }
+                g.forEachWindow { window in
+                    let v = src[window.j] / g.divisor(window.od, window.oh, window.ow, includePad: includePad)
+                    window.forEachInput { dst[$0] += v }
                 }
             }
         }

@@ -33,57 +33,64 @@ public struct LinearAxisTable: Sendable, Equatable {
     }
 }
 
+/// One output pixel of bilinear resizing: its index `j` in the output plane, the indices in the input
+/// plane of its four neighbours (`i01`: first source row, second source column), and the weights:
+/// (a, b) = (1 − λ, λ) of the rows, and λ = `l` of the columns.
+struct BilinearTap {
+    let j: Int
+    let i00: Int, i01: Int, i10: Int, i11: Int
+    let a: Float, b: Float, l: Float
+}
+
 extension Kernels {
-    /// y[p, oh, ow] = Σ over the four neighbours of the bilinear weights times x[p, ·, ·].
-    public static func resizeBilinear(_ x: UnsafePointer<Float>, planes: Int, rows: LinearAxisTable,
-                                      columns: LinearAxisTable, into y: UnsafeMutablePointer<Float>) {
-        let (iH, iW, oH, oW) = (rows.inputSize, columns.inputSize, rows.outputSize, columns.outputSize)
+    /// Calls `body(tap)` for each output pixel of one plane, in row-major order.
+    @inline(__always)
+    static func forEachBilinearTap(rows: LinearAxisTable, columns: LinearAxisTable, _ body: (BilinearTap) -> Void) {
+        let (iW, oH, oW) = (columns.inputSize, rows.outputSize, columns.outputSize)
         rows.i0.withUnsafeBufferPointer { h0 in rows.i1.withUnsafeBufferPointer { h1 in
         rows.lambda.withUnsafeBufferPointer { lh in columns.i0.withUnsafeBufferPointer { w0 in
         columns.i1.withUnsafeBufferPointer { w1 in columns.lambda.withUnsafeBufferPointer { lw in
-            Parallel.forChunks(planes, minimumWork: 32_768, costPerItem: oH * oW * 4) { range in
-                for p in range {
-                    let src = x + p * iH * iW, dst = y + p * oH * oW
-                    for oh in 0..<oH {
-                        let r0 = src + h0[oh] * iW, r1 = src + h1[oh] * iW
-                        let b = lh[oh], a = 1 - b
-                        let d = dst + oh * oW
-                        for ow in 0..<oW {
-                            let c0 = w0[ow], c1 = w1[ow], l = lw[ow]
-                            d[ow] = a * ((1 - l) * r0[c0] + l * r0[c1]) + b * ((1 - l) * r1[c0] + l * r1[c1])
-                        }
-                    }
+            for oh in 0..<oH {
+                // Offsets stay inside one plane, so &+ (no overflow check) is safe and keeps the loop tight.
+                let r0 = h0[oh] * iW, r1 = h1[oh] * iW, row = oh * oW
+                let b = lh[oh], a = 1 - b
+                for ow in 0..<oW {
+                    let c0 = w0[ow], c1 = w1[ow]
+                    body(BilinearTap(j: row &+ ow, i00: r0 &+ c0, i01: r0 &+ c1, i10: r1 &+ c0, i11: r1 &+ c1,
+                                     a: a, b: b, l: lw[ow]))
                 }
             }
         } } } } } }
     }
 
+    /// y[p, oh, ow] = Σ over the four neighbours of the bilinear weights times x[p, ·, ·].
+    public static func resizeBilinear(_ x: UnsafePointer<Float>, planes: Int, rows: LinearAxisTable,
+                                      columns: LinearAxisTable, into y: UnsafeMutablePointer<Float>) {
+        let inPlane = rows.inputSize * columns.inputSize, outPlane = rows.outputSize * columns.outputSize
+        Parallel.forEach(planes, costPerItem: outPlane * 4) { p in
+            let src = x + p * inPlane, dst = y + p * outPlane
+            forEachBilinearTap(rows: rows, columns: columns) { t in
+                dst[t.j] = t.a * ((1 - t.l) * src[t.i00] + t.l * src[t.i01])
+                    + t.b * ((1 - t.l) * src[t.i10] + t.l * src[t.i11])
+            }
+        }
+    }
+
     /// The adjoint of `resizeBilinear`: each output gradient shared out over its four neighbours.
     public static func resizeBilinearAdjoint(_ dy: UnsafePointer<Float>, planes: Int, rows: LinearAxisTable,
                                              columns: LinearAxisTable, into dx: UnsafeMutablePointer<Float>) {
-        let (iH, iW, oH, oW) = (rows.inputSize, columns.inputSize, rows.outputSize, columns.outputSize)
-        rows.i0.withUnsafeBufferPointer { h0 in rows.i1.withUnsafeBufferPointer { h1 in
-        rows.lambda.withUnsafeBufferPointer { lh in columns.i0.withUnsafeBufferPointer { w0 in
-        columns.i1.withUnsafeBufferPointer { w1 in columns.lambda.withUnsafeBufferPointer { lw in
-            Parallel.forChunks(planes, minimumWork: 32_768, costPerItem: oH * oW * 4) { range in
-                for p in range {
-                    let src = dy + p * oH * oW, dst = dx + p * iH * iW
-                    dst.update(repeating: 0, count: iH * iW)
-                    for oh in 0..<oH {
-                        let r0 = dst + h0[oh] * iW, r1 = dst + h1[oh] * iW
-                        let b = lh[oh], a = 1 - b
-                        let s = src + oh * oW
-                        for ow in 0..<oW {
-                            let c0 = w0[ow], c1 = w1[ow], l = lw[ow], v = s[ow]
-                            r0[c0] += a * (1 - l) * v
-                            r0[c1] += a * l * v
-                            r1[c0] += b * (1 - l) * v
-                            r1[c1] += b * l * v
-                        }
-                    }
-                }
+        let inPlane = rows.inputSize * columns.inputSize, outPlane = rows.outputSize * columns.outputSize
+        Parallel.forEach(planes, costPerItem: outPlane * 4) { p in
+            let src = dy + p * outPlane, dst = dx + p * inPlane
+            dst.update(repeating: 0, count: inPlane)
+            forEachBilinearTap(rows: rows, columns: columns) { t in
+                let l = t.l, v = src[t.j]
+                dst[t.i00] += t.a * (1 - l) * v
+                dst[t.i01] += t.a * l * v
+                dst[t.i10] += t.b * (1 - l) * v
+                dst[t.i11] += t.b * l * v
             }
-        } } } } } }
+        }
     }
 
     /// Source index along one axis for nearest resizing, as PyTorch's mode 'nearest':

@@ -9,26 +9,11 @@ public typealias LSTMState = (h: Tensor, c: Tensor)
 ///   [i f g o] = x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh
 ///   i, f, o = σ(·), g = tanh(·), c' = f⊙c + i⊙g, h' = o⊙tanh(c').
 /// Names: `weight_ih` [4H, I], `weight_hh` [4H, H], `bias_ih` [4H], `bias_hh` [4H].
-public final class LSTMCell: Module {
-    public let weightIH: Parameter
-    public let weightHH: Parameter
-    public let biasIH: Parameter?
-    public let biasHH: Parameter?
-    public let inputSize: Int
-    public let hiddenSize: Int
-
+public final class LSTMCell: RecurrentCellWeights {
     /// PyTorch initialisation: every weight and bias ~ U(±1/√hiddenSize).
     public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, rng: inout RandomGenerator) {
-        self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
-        let bound = 1 / Float(hiddenSize).squareRoot()
-        weightIH = Parameter(Init.uniform([4 * hiddenSize, inputSize], low: -bound, high: bound, rng: &rng))
-        weightHH = Parameter(Init.uniform([4 * hiddenSize, hiddenSize], low: -bound, high: bound, rng: &rng))
-        biasIH = bias ? Parameter(Init.uniform([4 * hiddenSize], low: -bound, high: bound, rng: &rng)) : nil
-        biasHH = bias ? Parameter(Init.uniform([4 * hiddenSize], low: -bound, high: bound, rng: &rng)) : nil
+        super.init(gates: 4, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, rng: &rng)
     }
-
-    public func key(forProperty name: String) -> String? { recurrentKeys[name] ?? name }
 
     /// Zero hidden and cell states for `batch` sequences.
     public func zeroState(batch: Int) -> LSTMState {
@@ -55,26 +40,11 @@ public final class LSTMCell: Module {
 ///   r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
 ///   n = tanh(W_in x + b_in + r⊙(W_hn h + b_hn)), h' = (1 − z)⊙n + z⊙h.
 /// Names: `weight_ih` [3H, I], `weight_hh` [3H, H], `bias_ih` [3H], `bias_hh` [3H].
-public final class GRUCell: Module {
-    public let weightIH: Parameter
-    public let weightHH: Parameter
-    public let biasIH: Parameter?
-    public let biasHH: Parameter?
-    public let inputSize: Int
-    public let hiddenSize: Int
-
+public final class GRUCell: RecurrentCellWeights {
     /// PyTorch initialisation: every weight and bias ~ U(±1/√hiddenSize).
     public init(inputSize: Int, hiddenSize: Int, bias: Bool = true, rng: inout RandomGenerator) {
-        self.inputSize = inputSize
-        self.hiddenSize = hiddenSize
-        let bound = 1 / Float(hiddenSize).squareRoot()
-        weightIH = Parameter(Init.uniform([3 * hiddenSize, inputSize], low: -bound, high: bound, rng: &rng))
-        weightHH = Parameter(Init.uniform([3 * hiddenSize, hiddenSize], low: -bound, high: bound, rng: &rng))
-        biasIH = bias ? Parameter(Init.uniform([3 * hiddenSize], low: -bound, high: bound, rng: &rng)) : nil
-        biasHH = bias ? Parameter(Init.uniform([3 * hiddenSize], low: -bound, high: bound, rng: &rng)) : nil
+        super.init(gates: 3, inputSize: inputSize, hiddenSize: hiddenSize, bias: bias, rng: &rng)
     }
-
-    public func key(forProperty name: String) -> String? { recurrentKeys[name] ?? name }
 
     /// A zero hidden state for `batch` sequences.
     public func zeroState(batch: Int) -> Tensor { Tensor.zeros([batch, hiddenSize]) }
@@ -94,5 +64,29 @@ public final class GRUCell: Module {
     }
 }
 
-/// PyTorch's names for the recurrent cells' parameters.
-private let recurrentKeys = ["weightIH": "weight_ih", "weightHH": "weight_hh", "biasIH": "bias_ih", "biasHH": "bias_hh"]
+/// The parameters `LSTMCell` and `GRUCell` share, under PyTorch's names: `weight_ih` [G·H, I],
+/// `weight_hh` [G·H, H], `bias_ih` [G·H], `bias_hh` [G·H] for G gates of H hidden units.
+public class RecurrentCellWeights: Module {
+    public let weightIH: Parameter
+    public let weightHH: Parameter
+    public let biasIH: Parameter?
+    public let biasHH: Parameter?
+    public let inputSize: Int
+    public let hiddenSize: Int
+
+    /// PyTorch initialisation: every weight and bias ~ U(±1/√hiddenSize), drawn in the order weight_ih,
+    /// weight_hh, bias_ih, bias_hh.
+    init(gates: Int, inputSize: Int, hiddenSize: Int, bias: Bool, rng: inout RandomGenerator) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        let bound = 1 / Float(hiddenSize).squareRoot(), rows = gates * hiddenSize
+        weightIH = Parameter(Init.uniform([rows, inputSize], low: -bound, high: bound, rng: &rng))
+        weightHH = Parameter(Init.uniform([rows, hiddenSize], low: -bound, high: bound, rng: &rng))
+        biasIH = bias ? Parameter(Init.uniform([rows], low: -bound, high: bound, rng: &rng)) : nil
+        biasHH = bias ? Parameter(Init.uniform([rows], low: -bound, high: bound, rng: &rng)) : nil
+    }
+
+    public func key(forProperty name: String) -> String? {
+        ["weightIH": "weight_ih", "weightHH": "weight_hh", "biasIH": "bias_ih", "biasHH": "bias_hh"][name] ?? name
+    }
+}

@@ -23,50 +23,60 @@ func poolGeometry(_ x: Tensor, kernel: [Int], stride: [Int]?, padding: SpatialPa
                         padAfter: asVolume(pads.map(\.1), fill: 0))
 }
 
+/// A one-input primitive: a tensor of `shape` that `kernel(x's values, its values)` fills, recorded as `op`
+/// with x's gradient `gradient(dy, x's shape)` (built from recorded ops, so second-order gradients work).
+func kernelOp(_ x: Tensor, _ op: Op, shape: [Int], kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void,
+              gradient: @escaping (_ dy: Tensor, _ inputShape: [Int]) -> Tensor) -> Tensor {
+    let y = Tensor.uninitialized(shape)
+    kernel(x.storage.pointer, y.storage.pointer)
+    let inShape = x.shape
+    return y.recorded(op, [x]) { dy in [gradient(dy, inShape)] }
+}
+
 // MARK: - maxPool2d / maxPool3d
 // y[o] = max over the window of x    ∂x = scatter of g to the argmax indices
 /// Max pooling with the winners' indices recorded.
 func maxPool(_ x: Tensor, _ g: PoolGeometry, rank: Int) -> Tensor {
-    let y = Tensor.uninitialized(Array(x.shape.prefix(2)) + spatialShape(g.output, rank: rank))
     let map = PlaneIndexMap(planes: g.planes, inputPlane: g.inputVolume, outputPlane: g.outputVolume, shared: false)
-    Kernels.maxPool(x.storage.pointer, g, into: y.storage.pointer, indices: map)
-    let inShape = x.shape
-    return y.recorded(rank == 2 ? .maxPool2d : .maxPool3d, [x]) { dy in [scatterIndices(dy, map, shape: inShape)] }
+    let shape = Array(x.shape.prefix(2)) + spatialShape(g.output, rank: rank)
+    return kernelOp(x, rank == 2 ? .maxPool2d : .maxPool3d, shape: shape,
+                    kernel: { Kernels.maxPool($0, g, into: $1, indices: map) }) { dy, inShape in
+        scatterIndices(dy, map, shape: inShape)
+    }
 }
 
 // MARK: - gatherIndices
 // y[p, j] = x[p, map[p, j]]    ∂x = scatter of g
 /// Per-plane gather through `map`; the result has `outputShape` (planes leading, then the output plane).
 func gatherIndices(_ x: Tensor, _ map: PlaneIndexMap, outputShape: [Int]) -> Tensor {
-    precondition(x.count == map.planes * map.inputPlane && outputShape.reduce(1, *) == map.planes * map.outputPlane,
-                 "gatherIndices: shapes \(x.shape) → \(outputShape) do not match the index map")
-    let y = Tensor.uninitialized(outputShape)
-    Kernels.gatherPlanes(x.storage.pointer, map, into: y.storage.pointer)
-    let inShape = x.shape
-    return y.recorded(.gatherIndices, [x]) { dy in [scatterIndices(dy, map, shape: inShape)] }
+    transferIndices(x, map, scatter: false, shape: outputShape)
 }
 
 // MARK: - scatterIndices
 // x[p, map[p, j]] += y[p, j]    ∂y = gather of g
 /// Per-plane scatter-add through `map` into zeros of `shape`.
 func scatterIndices(_ y: Tensor, _ map: PlaneIndexMap, shape: [Int]) -> Tensor {
-    precondition(y.count == map.planes * map.outputPlane && shape.reduce(1, *) == map.planes * map.inputPlane,
-                 "scatterIndices: shapes \(y.shape) → \(shape) do not match the index map")
-    let x = Tensor.uninitialized(shape)
-    Kernels.scatterPlanes(y.storage.pointer, map, into: x.storage.pointer)
-    let outShape = y.shape
-    return x.recorded(.scatterIndices, [y]) { dx in [gatherIndices(dx, map, outputShape: outShape)] }
+    transferIndices(y, map, scatter: true, shape: shape)
+}
+
+/// The gather through `map` into `shape`, or (`scatter`) its adjoint, the scatter-add; each is the other's
+/// gradient.
+private func transferIndices(_ x: Tensor, _ map: PlaneIndexMap, scatter: Bool, shape: [Int]) -> Tensor {
+    let (from, to) = scatter ? (map.outputPlane, map.inputPlane) : (map.inputPlane, map.outputPlane)
+    precondition(x.count == map.planes * from && shape.reduce(1, *) == map.planes * to,
+                 "\(scatter ? "scatterIndices" : "gatherIndices"): shapes \(x.shape) → \(shape) do not match the index map")
+    return kernelOp(x, scatter ? .scatterIndices : .gatherIndices, shape: shape, kernel: {
+        scatter ? Kernels.scatterPlanes($0, map, into: $1) : Kernels.gatherPlanes($0, map, into: $1)
+    }) { dy, inShape in transferIndices(dy, map, scatter: !scatter, shape: inShape) }
 }
 
 // MARK: - avgPool2d / avgPool3d
 // y[o] = Σ_window x / divisor(o)    ∂x = avgPoolAdjoint(g)
 /// Average pooling (divisor counts padding when `includePad`).
 func avgPool(_ x: Tensor, _ g: PoolGeometry, includePad: Bool, rank: Int) -> Tensor {
-    let y = Tensor.uninitialized(Array(x.shape.prefix(2)) + spatialShape(g.output, rank: rank))
-    Kernels.avgPool(x.storage.pointer, g, includePad: includePad, into: y.storage.pointer)
-    let inShape = x.shape
-    return y.recorded(rank == 2 ? .avgPool2d : .avgPool3d, [x]) { dy in
-        [avgPoolAdjoint(dy, g, includePad: includePad, shape: inShape, rank: rank)]
+    kernelOp(x, rank == 2 ? .avgPool2d : .avgPool3d, shape: Array(x.shape.prefix(2)) + spatialShape(g.output, rank: rank),
+             kernel: { Kernels.avgPool($0, g, includePad: includePad, into: $1) }) {
+        avgPoolAdjoint($0, g, includePad: includePad, shape: $1, rank: rank)
     }
 }
 
@@ -74,9 +84,10 @@ func avgPool(_ x: Tensor, _ g: PoolGeometry, includePad: Bool, rank: Int) -> Ten
 // x[i] = Σ_{o: i ∈ window(o)} y[o] / divisor(o)    ∂y = avgPool(g)
 /// The adjoint of average pooling, into a tensor of `shape`.
 func avgPoolAdjoint(_ dy: Tensor, _ g: PoolGeometry, includePad: Bool, shape: [Int], rank: Int) -> Tensor {
-    let dx = Tensor.uninitialized(shape)
-    Kernels.avgPoolAdjoint(dy.storage.pointer, g, includePad: includePad, into: dx.storage.pointer)
-    return dx.recorded(.avgPoolBackward, [dy]) { gx in [avgPool(gx, g, includePad: includePad, rank: rank)] }
+    kernelOp(dy, .avgPoolBackward, shape: shape,
+             kernel: { Kernels.avgPoolAdjoint($0, g, includePad: includePad, into: $1) }) { gx, _ in
+        avgPool(gx, g, includePad: includePad, rank: rank)
+    }
 }
 
 /// 2-D max pooling (as PyTorch's `F.max_pool2d`; padding counts as −∞).

@@ -12,10 +12,10 @@ func resizeNearest(_ x: Tensor, size: [Int]) -> Tensor {
     let input = Array(x.shape[2...])
     if input == size { return x }
     let map = Kernels.nearestMap(planes: x.shape[0] * x.shape[1], input: input, output: size)
-    let y = Tensor.uninitialized(Array(x.shape.prefix(2)) + size)
-    Kernels.gatherPlanes(x.storage.pointer, map, into: y.storage.pointer)
-    let inShape = x.shape
-    return y.recorded(.resizeNearest, [x]) { dy in [scatterIndices(dy, map, shape: inShape)] }
+    return kernelOp(x, .resizeNearest, shape: Array(x.shape.prefix(2)) + size,
+                    kernel: { Kernels.gatherPlanes($0, map, into: $1) }) { dy, inShape in
+        scatterIndices(dy, map, shape: inShape)
+    }
 }
 
 /// Nearest-neighbour resize of x [N, C, H, W] to `size` (as PyTorch's `F.interpolate(mode='nearest')`).
@@ -38,10 +38,11 @@ public func upsampleNearest(_ x: Tensor, scale: Int) -> Tensor {
 func resizeBilinear(_ x: Tensor, rows: LinearAxisTable, columns: LinearAxisTable) -> Tensor {
     precondition(x.rank == 4 && x.shape[2] == rows.inputSize && x.shape[3] == columns.inputSize,
                  "resizeBilinear: input \(x.shape) does not match the tables")
-    let y = Tensor.uninitialized([x.shape[0], x.shape[1], rows.outputSize, columns.outputSize])
-    Kernels.resizeBilinear(x.storage.pointer, planes: x.shape[0] * x.shape[1], rows: rows, columns: columns,
-                           into: y.storage.pointer)
-    return y.recorded(.resizeBilinear, [x]) { dy in [resizeBilinearAdjoint(dy, rows: rows, columns: columns)] }
+    let planes = x.shape[0] * x.shape[1]
+    return kernelOp(x, .resizeBilinear, shape: [x.shape[0], x.shape[1], rows.outputSize, columns.outputSize],
+                    kernel: { Kernels.resizeBilinear($0, planes: planes, rows: rows, columns: columns, into: $1) }) { dy, _ in
+        resizeBilinearAdjoint(dy, rows: rows, columns: columns)
+    }
 }
 
 // MARK: - resizeBilinearBackward
@@ -50,10 +51,11 @@ func resizeBilinear(_ x: Tensor, rows: LinearAxisTable, columns: LinearAxisTable
 func resizeBilinearAdjoint(_ dy: Tensor, rows: LinearAxisTable, columns: LinearAxisTable) -> Tensor {
     precondition(dy.rank == 4 && dy.shape[2] == rows.outputSize && dy.shape[3] == columns.outputSize,
                  "resizeBilinearAdjoint: gradient \(dy.shape) does not match the tables")
-    let dx = Tensor.uninitialized([dy.shape[0], dy.shape[1], rows.inputSize, columns.inputSize])
-    Kernels.resizeBilinearAdjoint(dy.storage.pointer, planes: dy.shape[0] * dy.shape[1], rows: rows, columns: columns,
-                                  into: dx.storage.pointer)
-    return dx.recorded(.resizeBilinearBackward, [dy]) { gx in [resizeBilinear(gx, rows: rows, columns: columns)] }
+    let planes = dy.shape[0] * dy.shape[1]
+    return kernelOp(dy, .resizeBilinearBackward, shape: [dy.shape[0], dy.shape[1], rows.inputSize, columns.inputSize],
+                    kernel: { Kernels.resizeBilinearAdjoint($0, planes: planes, rows: rows, columns: columns, into: $1) }) { gx, _ in
+        resizeBilinear(gx, rows: rows, columns: columns)
+    }
 }
 
 /// Bilinear resize of x [N, C, H, W] to `size`, as PyTorch's
