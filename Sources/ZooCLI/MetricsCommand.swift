@@ -50,7 +50,7 @@ public struct Metrics: ParsableCommand {
     }
 
     func parsedMetrics() throws -> [MetricKind] {
-        do { return try MetricKind.parseList(metricList) } catch { throw ValidationError(String(describing: error)) }
+        do { return try MetricKind.parseList(metricList) } catch { throw ValidationError("--metrics: \(error)") }
     }
 
     public func run() throws { try execute(.standardOutput()) }
@@ -66,13 +66,19 @@ public struct Metrics: ParsableCommand {
         let predSet = try openFrames(predFile, rank: 6, layout: "[N, S, T', H, W, C]")
         let (ts, ps) = (truthSet.shape, predSet.shape)
         guard ts[2...4] == ps[3...5], ts[4] == 1 || ts[4] == 3 else {
-            throw ZooError("frame sizes differ or channels are not 1 or 3: truth \(ts) [N, T, H, W, C], predictions \(ps) [N, S, T', H, W, C]")
+            throw ZooError("frame sizes differ or channels are not 1 or 3: truth \(truthPath) is \(ts) [N, T, H, W, C], "
+                           + "predictions \(predictionPath) are \(ps) [N, S, T', H, W, C]")
         }
         guard ps[0] >= 1, ps[1] >= 1 else { throw ZooError("\(predictionPath): no clips or no samples (\(ps))") }
-        guard ps[0] <= ts[0] else { throw ZooError("\(ps[0]) predicted clips but only \(ts[0]) true clips") }
+        guard ps[0] <= ts[0] else {
+            throw ZooError("\(predictionPath) holds \(ps[0]) predicted clips but \(truthPath) only \(ts[0]) true clips")
+        }
         let clips = Swift.min(clipLimit ?? ps[0], ps[0])
         let samples = ps[1]
-        let (layout, predicted) = try frameLayout(truthFrames: ts[1], predFrames: ps[2])
+        let (layout, predicted): ((context: Int, skip: Int), Int)
+        do { (layout, predicted) = try frameLayout(truthFrames: ts[1], predFrames: ps[2]) } catch {
+            throw ZooError("\(error) (truth \(truthPath), predictions \(predictionPath))")
+        }
         let side = Swift.min(ts[2], ts[3])
         if metrics.contains(.ssim) && side < SSIMParameters.minimumSize {
             throw ZooError("SSIM needs frames of at least \(SSIMParameters.minimumSize)x\(SSIMParameters.minimumSize), got \(ts[2])x\(ts[3])")
