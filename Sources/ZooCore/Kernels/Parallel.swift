@@ -1,4 +1,7 @@
 // Splitting loops over the machine's cores.
+//
+// A loop nested inside a parallel region (a conv work item, a split sgemm, a chunk of another loop) runs
+// on its own thread: the cores are busy already, and a second fan-out only adds dispatch overhead.
 
 import Dispatch
 import Foundation
@@ -8,15 +11,44 @@ public enum Parallel {
     /// Number of worker threads kernels split across (the active processor count).
     public static let coreCount = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Calls `body(range)` on disjoint chunks covering 0..<count, in parallel when it pays.
+    /// A per-thread marker, non-nil while the thread runs a task of `forThreads` (or `forChunks`).
+    private static let workerKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+        return key
+    }()
+
+    /// Whether the calling thread is running a task of a parallel loop; loops started there run serially.
+    public static var isInsideParallelRegion: Bool { pthread_getspecific(workerKey) != nil }
+
+    /// Calls `body(t)` for t in 0..<threads, concurrently, each task marked as inside a parallel region.
+    /// Runs inline (unmarked) when `threads` ≤ 1.
+    public static func forThreads(_ threads: Int, _ body: (Int) -> Void) {
+        if threads <= 1 { body(0); return }
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let previous = pthread_getspecific(workerKey)
+            pthread_setspecific(workerKey, UnsafeRawPointer(bitPattern: 1))
+            body(t)
+            pthread_setspecific(workerKey, previous)
+        }
+    }
+
+    /// The number of tasks `forChunks` splits `count` items into (1 inside a parallel region).
+    @inline(__always)
+    public static func taskCount(_ count: Int, minimumWork: Int, costPerItem: Int = 1) -> Int {
+        let tasks = Swift.min(coreCount, Swift.max(1, count * costPerItem / Swift.max(1, minimumWork)), count)
+        return tasks > 1 && isInsideParallelRegion ? 1 : tasks
+    }
+
+    /// Calls `body(range)` on disjoint chunks covering 0..<count, in parallel when it pays: when the
+    /// work (`count · costPerItem`) is at least `minimumWork` per task, and not inside a parallel region.
     @inline(__always)
     public static func forChunks(_ count: Int, minimumWork: Int = 32_768, costPerItem: Int = 1,
                                  _ body: (Range<Int>) -> Void) {
-        let total = count * costPerItem
-        let tasks = Swift.min(coreCount, Swift.max(1, total / minimumWork), count)
+        let tasks = taskCount(count, minimumWork: minimumWork, costPerItem: costPerItem)
         if tasks <= 1 { body(0..<count); return }
         let chunk = (count + tasks - 1) / tasks
-        DispatchQueue.concurrentPerform(iterations: tasks) { t in
+        forThreads(tasks) { t in
             let start = t * chunk
             let end = Swift.min(count, start + chunk)
             if start < end { body(start..<end) }

@@ -6,19 +6,19 @@ import Foundation
 // MARK: - add
 // z = a + b    ∂z/∂a = 1, ∂z/∂b = 1
 public func + (a: Tensor, b: Tensor) -> Tensor {
-    Kernels.zip(a, b, +).recorded(.add, [a, b]) { dy in [dy.sum(toShape: a.shape), dy.sum(toShape: b.shape)] }
+    Kernels.zip(a, b, Pointwise.Add()).recorded(.add, [a, b]) { dy in [dy.sum(toShape: a.shape), dy.sum(toShape: b.shape)] }
 }
 
 // MARK: - sub
 // z = a − b    ∂z/∂a = 1, ∂z/∂b = −1
 public func - (a: Tensor, b: Tensor) -> Tensor {
-    Kernels.zip(a, b, -).recorded(.sub, [a, b]) { dy in [dy.sum(toShape: a.shape), (-dy).sum(toShape: b.shape)] }
+    Kernels.zip(a, b, Pointwise.Subtract()).recorded(.sub, [a, b]) { dy in [dy.sum(toShape: a.shape), (-dy).sum(toShape: b.shape)] }
 }
 
 // MARK: - mul
 // z = a·b    ∂z/∂a = b, ∂z/∂b = a
 public func * (a: Tensor, b: Tensor) -> Tensor {
-    Kernels.zip(a, b, *).recorded(.mul, [a, b]) { dy in
+    Kernels.zip(a, b, Pointwise.Multiply()).recorded(.mul, [a, b]) { dy in
         [a.node == nil ? nil : (dy * b).sum(toShape: a.shape), b.node == nil ? nil : (dy * a).sum(toShape: b.shape)]
     }
 }
@@ -26,7 +26,7 @@ public func * (a: Tensor, b: Tensor) -> Tensor {
 // MARK: - div
 // z = a/b    ∂z/∂a = 1/b, ∂z/∂b = −a/b²
 public func / (a: Tensor, b: Tensor) -> Tensor {
-    Kernels.zip(a, b, /).recorded(.div, [a, b]) { dy in
+    Kernels.zip(a, b, Pointwise.Divide()).recorded(.div, [a, b]) { dy in
         [a.node == nil ? nil : (dy / b).sum(toShape: a.shape),
          b.node == nil ? nil : (-(dy * a) / (b * b)).sum(toShape: b.shape)]
     }
@@ -35,7 +35,7 @@ public func / (a: Tensor, b: Tensor) -> Tensor {
 // MARK: - pow
 // z = aᵇ    ∂z/∂a = b·aᵇ⁻¹, ∂z/∂b = aᵇ·ln a
 public func pow(_ a: Tensor, _ b: Tensor) -> Tensor {
-    Kernels.zip(a, b) { Foundation.pow($0, $1) }.recorded(.pow, [a, b]) { dy in
+    Kernels.zip(a, b, Pointwise.Power()).recorded(.pow, [a, b]) { dy in
         [a.node == nil ? nil : (dy * b * pow(a, b - 1)).sum(toShape: a.shape),
          b.node == nil ? nil : (dy * pow(a, b) * log(a)).sum(toShape: b.shape)]
     }
@@ -44,8 +44,8 @@ public func pow(_ a: Tensor, _ b: Tensor) -> Tensor {
 // MARK: - maximum
 // z = max(a, b)    ∂z/∂a = [a > b] + ½[a = b]    (ties split evenly, as PyTorch)
 public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
-    Kernels.zip(a, b) { Swift.max($0, $1) }.recorded(.maximum, [a, b]) { dy in
-        let wa = Kernels.zip(a, b) { $0 > $1 ? 1 : ($0 == $1 ? 0.5 : 0) }
+    Kernels.zip(a, b, Pointwise.Maximum()).recorded(.maximum, [a, b]) { dy in
+        let wa = Kernels.zip(a, b, Pointwise.MaximumWeight())
         return [(dy * wa).sum(toShape: a.shape), (dy * (1 - wa)).sum(toShape: b.shape)]
     }
 }
@@ -53,8 +53,8 @@ public func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
 // MARK: - minimum
 // z = min(a, b)    ∂z/∂a = [a < b] + ½[a = b]
 public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
-    Kernels.zip(a, b) { Swift.min($0, $1) }.recorded(.minimum, [a, b]) { dy in
-        let wa = Kernels.zip(a, b) { $0 < $1 ? 1 : ($0 == $1 ? 0.5 : 0) }
+    Kernels.zip(a, b, Pointwise.Minimum()).recorded(.minimum, [a, b]) { dy in
+        let wa = Kernels.zip(a, b, Pointwise.MinimumWeight())
         return [(dy * wa).sum(toShape: a.shape), (dy * (1 - wa)).sum(toShape: b.shape)]
     }
 }
@@ -63,7 +63,7 @@ public func minimum(_ a: Tensor, _ b: Tensor) -> Tensor {
 // z = c ? a : b (c a constant mask, nonzero = true)    ∂z/∂a = c, ∂z/∂b = 1 − c
 public func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let mask = condition.detached()
-    return Kernels.zip3(mask, a, b) { $0 != 0 ? $1 : $2 }.recorded(.where, [a, b]) { dy in
+    return Kernels.zip3(mask, a, b, Pointwise.Select()).recorded(.where, [a, b]) { dy in
         let zero = Tensor(0)
         return [`where`(mask, dy, zero).sum(toShape: a.shape), `where`(mask, zero, dy).sum(toShape: b.shape)]
     }
@@ -82,9 +82,9 @@ public func / (a: Float, b: Tensor) -> Tensor { Tensor(a) / b }
 // MARK: - comparisons (constant 0/1 masks, no gradient)
 extension Tensor {
     /// 1 where self > other, else 0 (broadcasting; no gradient).
-    public func greater(_ other: Tensor) -> Tensor { Kernels.zip(self, other) { $0 > $1 ? 1 : 0 } }
+    public func greater(_ other: Tensor) -> Tensor { Kernels.zip(self, other, Pointwise.Greater()) }
     /// 1 where self < other, else 0.
-    public func less(_ other: Tensor) -> Tensor { Kernels.zip(self, other) { $0 < $1 ? 1 : 0 } }
+    public func less(_ other: Tensor) -> Tensor { Kernels.zip(self, other, Pointwise.Less()) }
     /// 1 where self == other, else 0.
-    public func equal(_ other: Tensor) -> Tensor { Kernels.zip(self, other) { $0 == $1 ? 1 : 0 } }
+    public func equal(_ other: Tensor) -> Tensor { Kernels.zip(self, other, Pointwise.Equal()) }
 }

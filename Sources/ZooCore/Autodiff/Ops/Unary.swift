@@ -7,16 +7,102 @@ import Foundation
 /// A constant (tape-free) tensor from a pointwise function of `x`'s values.
 @inline(__always) func constantMap(_ x: Tensor, _ f: (Float) -> Float) -> Tensor { Kernels.map(x, f) }
 
+/// A constant (tape-free) tensor from a pointwise function type (inlined into the kernel's loop).
+@inline(__always) func constantMap<F: UnaryFunction>(_ x: Tensor, _ f: F) -> Tensor { Kernels.map(x, f) }
+
+/// The unary ops' functions as types, for `Kernels.map` (see PointwiseFunctions.swift).
+enum UnaryFunctions {
+    struct Negate: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { -x } }
+    struct Exp: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { Foundation.exp(x) }
+    }
+    struct Log: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { Foundation.log(x) }
+    }
+    struct SquareRoot: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { x.squareRoot() } }
+    struct Abs: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.abs(x) } }
+    struct Sign: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) } }
+    struct Tanh: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { Foundation.tanh(x) }
+    }
+    struct Sigmoid: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { stableSigmoid(x) }
+    }
+    struct Relu: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.max(x, 0) } }
+    /// 1 where x > 0, else `below` (the slope of relu / leakyRelu).
+    struct Step: UnaryFunction {
+        let below: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? 1 : below }
+    }
+    struct LeakyRelu: UnaryFunction {
+        let alpha: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? x : alpha * x }
+    }
+    struct Square: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { x * x } }
+    struct Clamp: UnaryFunction {
+        let lo: Float, hi: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.min(Swift.max(x, lo), hi) }
+    }
+    /// 1 inside [lo, hi], else 0.
+    struct Inside: UnaryFunction {
+        let lo: Float, hi: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x >= lo && x <= hi ? 1 : 0 }
+    }
+    struct Softplus: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 20 ? x : Foundation.log1p(Foundation.exp(x)) }
+    }
+    /// σ(x), 1 above x = 20 (the slope of softplus).
+    struct SoftplusSlope: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 20 ? 1 : stableSigmoid(x) }
+    }
+    struct Gelu: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x / Float(2.0.squareRoot()))) }
+    }
+    /// Φ(x) + x φ(x) (the slope of gelu).
+    struct GeluSlope: UnaryFunction {
+        static var cost: Int { 2 * libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float {
+            let cdf = 0.5 * (1 + Foundation.erf(x / Float(2.0.squareRoot())))
+            let pdf = Foundation.exp(-0.5 * x * x) / Float((2 * Double.pi).squareRoot())
+            return cdf + x * pdf
+        }
+    }
+    struct Silu: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x * stableSigmoid(x) }
+    }
+    struct Sin: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { Foundation.sin(x) }
+    }
+    struct Cos: UnaryFunction {
+        static var cost: Int { libmCost }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { Foundation.cos(x) }
+    }
+    struct Power: UnaryFunction {
+        static var cost: Int { libmCost }
+        let p: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { Foundation.pow(x, p) }
+    }
+}
+
 // MARK: - neg
 // y = −x    ∂y/∂x = −1
 public prefix func - (x: Tensor) -> Tensor {
-    Kernels.map(x) { -$0 }.recorded(.neg, [x]) { dy in [-dy] }
+    Kernels.map(x, UnaryFunctions.Negate()).recorded(.neg, [x]) { dy in [-dy] }
 }
 
 // MARK: - exp
 // y = eˣ    ∂y/∂x = eˣ
 public func exp(_ x: Tensor) -> Tensor {
-    let y = Kernels.map(x) { Foundation.exp($0) }
+    let y = Kernels.map(x, UnaryFunctions.Exp())
     let yv = y.detached()
     return y.recorded(.exp, [x]) { dy in [dy * (isRecordingGradients ? exp(x) : yv)] }
 }
@@ -24,13 +110,13 @@ public func exp(_ x: Tensor) -> Tensor {
 // MARK: - log
 // y = ln x    ∂y/∂x = 1/x
 public func log(_ x: Tensor) -> Tensor {
-    Kernels.map(x) { Foundation.log($0) }.recorded(.log, [x]) { dy in [dy / x] }
+    Kernels.map(x, UnaryFunctions.Log()).recorded(.log, [x]) { dy in [dy / x] }
 }
 
 // MARK: - sqrt
 // y = √x    ∂y/∂x = 1/(2√x)
 public func sqrt(_ x: Tensor) -> Tensor {
-    let y = Kernels.map(x) { $0.squareRoot() }
+    let y = Kernels.map(x, UnaryFunctions.SquareRoot())
     let yv = y.detached()
     return y.recorded(.sqrt, [x]) { dy in [dy * 0.5 / (isRecordingGradients ? sqrt(x) : yv)] }
 }
@@ -38,15 +124,15 @@ public func sqrt(_ x: Tensor) -> Tensor {
 // MARK: - abs
 // y = |x|    ∂y/∂x = sign(x) (0 at 0, as PyTorch)
 public func abs(_ x: Tensor) -> Tensor {
-    Kernels.map(x) { Swift.abs($0) }.recorded(.abs, [x]) { dy in
-        [dy * constantMap(x) { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) }]
+    Kernels.map(x, UnaryFunctions.Abs()).recorded(.abs, [x]) { dy in
+        [dy * constantMap(x, UnaryFunctions.Sign())]
     }
 }
 
 // MARK: - tanh
 // y = tanh x    ∂y/∂x = 1 − y²
 public func tanh(_ x: Tensor) -> Tensor {
-    let y = Kernels.map(x) { Foundation.tanh($0) }
+    let y = Kernels.map(x, UnaryFunctions.Tanh())
     let yv = y.detached()
     return y.recorded(.tanh, [x]) { dy in
         let t = isRecordingGradients ? tanh(x) : yv
@@ -57,7 +143,7 @@ public func tanh(_ x: Tensor) -> Tensor {
 // MARK: - sigmoid
 // y = 1/(1+e⁻ˣ)    ∂y/∂x = y(1 − y)
 public func sigmoid(_ x: Tensor) -> Tensor {
-    let y = Kernels.map(x) { stableSigmoid($0) }
+    let y = Kernels.map(x, UnaryFunctions.Sigmoid())
     let yv = y.detached()
     return y.recorded(.sigmoid, [x]) { dy in
         let s = isRecordingGradients ? sigmoid(x) : yv
@@ -72,22 +158,22 @@ public func sigmoid(_ x: Tensor) -> Tensor {
 // MARK: - relu
 // y = max(x, 0)    ∂y/∂x = [x > 0]
 public func relu(_ x: Tensor) -> Tensor {
-    Kernels.map(x) { Swift.max($0, 0) }.recorded(.relu, [x]) { dy in [dy * constantMap(x) { $0 > 0 ? 1 : 0 }] }
+    Kernels.map(x, UnaryFunctions.Relu()).recorded(.relu, [x]) { dy in [dy * constantMap(x, UnaryFunctions.Step(below: 0))] }
 }
 
 // MARK: - leakyRelu
 // y = x if x > 0 else αx    ∂y/∂x = 1 or α
 public func leakyRelu(_ x: Tensor, negativeSlope alpha: Float = 0.01) -> Tensor {
-    Kernels.map(x) { $0 > 0 ? $0 : alpha * $0 }.recorded(.leakyRelu, [x]) { dy in
-        [dy * constantMap(x) { $0 > 0 ? 1 : alpha }]
+    Kernels.map(x, UnaryFunctions.LeakyRelu(alpha: alpha)).recorded(.leakyRelu, [x]) { dy in
+        [dy * constantMap(x, UnaryFunctions.Step(below: alpha))]
     }
 }
 
 // MARK: - softplus
 // y = ln(1 + eˣ) (linear above x = 20, as PyTorch's threshold)    ∂y/∂x = σ(x)
 public func softplus(_ x: Tensor) -> Tensor {
-    Kernels.map(x) { $0 > 20 ? $0 : Foundation.log1p(Foundation.exp($0)) }.recorded(.softplus, [x]) { dy in
-        [dy * (isRecordingGradients ? sigmoid(x) : constantMap(x) { $0 > 20 ? 1 : stableSigmoid($0) })]
+    Kernels.map(x, UnaryFunctions.Softplus()).recorded(.softplus, [x]) { dy in
+        [dy * (isRecordingGradients ? sigmoid(x) : constantMap(x, UnaryFunctions.SoftplusSlope()))]
     }
 }
 
@@ -95,20 +181,16 @@ public func softplus(_ x: Tensor) -> Tensor {
 // y = x Φ(x)    ∂y/∂x = Φ(x) + x φ(x)
 // Second derivatives: Φ and φ enter the backward as constants, so only first-order gradients are exact.
 public func gelu(_ x: Tensor) -> Tensor {
-    Kernels.map(x) { 0.5 * $0 * (1 + Foundation.erf($0 / Float(2.0.squareRoot()))) }.recorded(.gelu, [x]) { dy in
-        [dy * constantMap(x) { v in
-            let cdf = 0.5 * (1 + Foundation.erf(v / Float(2.0.squareRoot())))
-            let pdf = Foundation.exp(-0.5 * v * v) / Float((2 * Double.pi).squareRoot())
-            return cdf + v * pdf
-        }]
+    Kernels.map(x, UnaryFunctions.Gelu()).recorded(.gelu, [x]) { dy in
+        [dy * constantMap(x, UnaryFunctions.GeluSlope())]
     }
 }
 
 // MARK: - silu
 // y = x σ(x)    ∂y/∂x = σ(x)(1 + x(1 − σ(x)))
 public func silu(_ x: Tensor) -> Tensor {
-    Kernels.map(x) { $0 * stableSigmoid($0) }.recorded(.silu, [x]) { dy in
-        let s = isRecordingGradients ? sigmoid(x) : constantMap(x) { stableSigmoid($0) }
+    Kernels.map(x, UnaryFunctions.Silu()).recorded(.silu, [x]) { dy in
+        let s = isRecordingGradients ? sigmoid(x) : constantMap(x, UnaryFunctions.Sigmoid())
         return [dy * s * (1 + x * (1 - s))]
     }
 }
@@ -116,27 +198,27 @@ public func silu(_ x: Tensor) -> Tensor {
 // MARK: - sin
 // y = sin x    ∂y/∂x = cos x
 public func sin(_ x: Tensor) -> Tensor {
-    Kernels.map(x) { Foundation.sin($0) }.recorded(.sin, [x]) { dy in [dy * cos(x)] }
+    Kernels.map(x, UnaryFunctions.Sin()).recorded(.sin, [x]) { dy in [dy * cos(x)] }
 }
 
 // MARK: - cos
 // y = cos x    ∂y/∂x = −sin x
 public func cos(_ x: Tensor) -> Tensor {
-    Kernels.map(x) { Foundation.cos($0) }.recorded(.cos, [x]) { dy in [-(dy * sin(x))] }
+    Kernels.map(x, UnaryFunctions.Cos()).recorded(.cos, [x]) { dy in [-(dy * sin(x))] }
 }
 
 // MARK: - powScalar
 // y = xᵖ    ∂y/∂x = p xᵖ⁻¹
 public func pow(_ x: Tensor, _ p: Float) -> Tensor {
-    if p == 2 { return Kernels.map(x) { $0 * $0 }.recorded(.powScalar, [x]) { dy in [dy * 2 * x] } }
-    return Kernels.map(x) { Foundation.pow($0, p) }.recorded(.powScalar, [x]) { dy in [dy * p * pow(x, p - 1)] }
+    if p == 2 { return Kernels.map(x, UnaryFunctions.Square()).recorded(.powScalar, [x]) { dy in [dy * 2 * x] } }
+    return Kernels.map(x, UnaryFunctions.Power(p: p)).recorded(.powScalar, [x]) { dy in [dy * p * pow(x, p - 1)] }
 }
 
 // MARK: - clamp
 // y = min(max(x, lo), hi)    ∂y/∂x = [lo ≤ x ≤ hi] (PyTorch's convention at the bounds)
 public func clamp(_ x: Tensor, min lo: Float = -.infinity, max hi: Float = .infinity) -> Tensor {
-    Kernels.map(x) { Swift.min(Swift.max($0, lo), hi) }.recorded(.clamp, [x]) { dy in
-        [dy * constantMap(x) { $0 >= lo && $0 <= hi ? 1 : 0 }]
+    Kernels.map(x, UnaryFunctions.Clamp(lo: lo, hi: hi)).recorded(.clamp, [x]) { dy in
+        [dy * constantMap(x, UnaryFunctions.Inside(lo: lo, hi: hi))]
     }
 }
 
