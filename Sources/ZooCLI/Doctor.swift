@@ -40,7 +40,7 @@ public struct DoctorReport: Codable, Equatable {
             default: origin = "unset (OpenBLAS detected the CPU itself)"
             }
             lines += [("OpenBLAS library", blas.library), ("OpenBLAS kernel", blas.kernel),
-                      ("OpenBLAS config", blas.config), ("OpenBLAS threads", "\(blas.threads)"),
+                      ("OpenBLAS config", blas.config), ("sgemm threads", "\(blas.threads) (zoo splits C's rows; OpenBLAS itself runs 1)"),
                       ("OPENBLAS_CORETYPE", origin),
                       ("recommended kernel", blas.recommendedKernel.isEmpty ? "(none: OpenBLAS default)"
                                                                             : blas.recommendedKernel)]

@@ -60,10 +60,10 @@ private func failure(_ arguments: [String]) -> String? {
 private func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
 
 @Suite(.serialized) struct EndToEnd {
-    /// (OpenBLAS is held at one thread, as in ModelTests: other suites running in this process change its
-    /// thread count, which changes sgemm's rounding; the evaluations compared below must be bit-equal.)
+    /// (The evaluations compared below must be bit-equal; sgemm results do not depend on threads, see
+    /// BLAS.swift.)
     @Test func trainEvalSampleCompare() throws {
-        try BLASThreadScope.singleThreaded { Result { try trainEvalSampleCompareBody() } }.get()
+        try trainEvalSampleCompareBody()
     }
 
     private func trainEvalSampleCompareBody() throws {

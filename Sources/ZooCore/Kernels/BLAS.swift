@@ -1,25 +1,84 @@
 // OpenBLAS access (loaded on first use; see Sources/CBLAS/include/zoo_blas.h for the kernel choice).
+//
+// Determinism: OpenBLAS's own threading splits a product differently for different thread counts, and
+// its thread count is process-wide, so results depended on who else was calling it. zoo therefore holds
+// OpenBLAS at one thread for the life of the process and splits a large sgemm itself, into blocks of C's
+// rows computed concurrently. Each element of C is then reduced over K by the same single-threaded
+// kernel, in the same order, whatever the split, provided a block edge never moves an element to another
+// kind of micro-kernel call. Measured with OpenBLAS 0.3.21 (Zen kernel, one thread, C's rows being its N
+// in column-major terms): row blocks of any multiple of 12 rows give bitwise-equal results, blocks of 8,
+// 16, 32, 64, 128 or 256 rows do not (consistent with its driver handing rows to the kernel in chunks of
+// three 4-row tiles), and blocks of C's columns differ for nearly every size tried, so zoo splits rows only,
+// at multiples of `splitAlignment` (48). Tests/ZooCoreTests/Kernels/BLASSplitTests.swift checks this.
 
 import CBLAS
+import Synchronization
 
 /// Thin wrappers over OpenBLAS. The library is opened the first time any of these is used.
 public enum BLAS {
-    /// Opens OpenBLAS once; traps with an installation hint if it cannot be found.
+    /// Opens OpenBLAS once; traps with an installation hint if it cannot be found. OpenBLAS's own thread
+    /// count (OPENBLAS_NUM_THREADS, or its core count) becomes zoo's sgemm thread count (`threadCount`),
+    /// and OpenBLAS itself is set to one thread.
     public static let ready: Bool = {
         if zoo_blas_load() != 0 { fatalError(String(cString: zoo_blas_error())) }
+        splitThreads.store(Swift.max(1, Swift.min(Int(zoo_blas_num_threads()), Parallel.coreCount)), ordering: .relaxed)
+        zoo_blas_set_num_threads(1)
         return true
     }()
 
+    private static let splitThreads = Atomic<Int>(1)
+
+    /// Rows of C per block are a multiple of this (see the note at the top).
+    static let splitAlignment = 48
+    /// Products below this many multiply-adds run as one call (a split costs tens of µs of dispatch).
+    static let splitMinimumMACs = 1 << 21
+
     /// Row-major C = alpha · op(A) · op(B) + beta · C, with op = transpose when the flag is set.
+    /// Large products are split over `threadCount` threads by blocks of C's rows (see the note at the top
+    /// of BLAS.swift); inside a parallel region (a conv work item) the call runs on the calling thread.
     @inline(__always)
     public static func sgemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int,
                              alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
                              b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
                              c: UnsafeMutablePointer<Float>, ldc: Int) {
         _ = ready
-        zoo_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a,
-                  Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        let threads = m * n * k >= splitMinimumMACs && !Parallel.isInsideParallelRegion ? threadCount : 1
+        sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+              b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, blocks: threads)
     }
+
+    /// `sgemm` split into (at most) `blocks` blocks of C's rows, run concurrently. The result does not
+    /// depend on `blocks`.
+    static func sgemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+                      c: UnsafeMutablePointer<Float>, ldc: Int, blocks: Int) {
+        _ = ready
+        let per = (m + Swift.max(1, blocks) - 1) / Swift.max(1, blocks)
+        let step = (per + splitAlignment - 1) / splitAlignment * splitAlignment
+        let parts = (m + step - 1) / Swift.max(1, step)
+        if parts <= 1 || n == 0 || k == 0 {
+            zoo_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a,
+                      Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            return
+        }
+        Parallel.forThreads(parts) { p in
+            let first = p * step, rows = Swift.min(step, m - first)
+            // Rows of op(A): rows of A, or columns of A when it is transposed.
+            let ap = transposeA ? a + first : a + first * lda
+            zoo_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(rows), Int32(n), Int32(k), alpha, ap,
+                      Int32(lda), b, Int32(ldb), beta, c + first * ldc, Int32(ldc))
+        }
+    }
+
+    /// Threads one large sgemm is split over (zoo's own split, by blocks of C's rows; OpenBLAS itself always
+    /// runs one thread, see `openBLASThreadCount`). Results do not depend on it. Clamped to ≥ 1.
+    public static var threadCount: Int {
+        get { _ = ready; return splitThreads.load(ordering: .relaxed) }
+        set { _ = ready; splitThreads.store(Swift.max(1, newValue), ordering: .relaxed) }
+    }
+
+    /// OpenBLAS's own thread count (zoo holds it at 1).
+    public static var openBLASThreadCount: Int { _ = ready; return Int(zoo_blas_num_threads()) }
 
     /// OpenBLAS's kernel name (e.g. "Haswell", "SkylakeX", "Zen", "Prescott").
     public static var coreName: String { String(cString: zoo_blas_corename()) }
@@ -27,11 +86,6 @@ public enum BLAS {
     public static var config: String { String(cString: zoo_blas_config()) }
     /// The shared library that was opened.
     public static var library: String { String(cString: zoo_blas_library()) }
-    /// OpenBLAS's thread count.
-    public static var threadCount: Int {
-        get { Int(zoo_blas_num_threads()) }
-        set { zoo_blas_set_num_threads(Int32(newValue)) }
-    }
     /// "user" when OPENBLAS_CORETYPE was set before zoo ran, "zoo" when zoo chose it, "none" when unset.
     public static var coreTypeSource: String { String(cString: zoo_blas_coretype_source()) }
     /// OPENBLAS_CORETYPE in force ("" when unset).

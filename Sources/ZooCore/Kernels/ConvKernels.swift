@@ -1,37 +1,11 @@
 // Convolution drivers: im2col + one sgemm per work item, where an item is one sample's block of output
 // lines (or, for col2im, one sample's block of input channels). Items are shared out over the cores by
-// ZooCore's own threads, each calling a single-threaded sgemm on data that stays in its cache; OpenBLAS is
-// asked for one thread only while such a split runs and gets its previous count back afterwards.
+// ZooCore's own threads, each calling a single-threaded sgemm on data that stays in its cache (OpenBLAS
+// always runs one thread, see BLAS.swift; an sgemm inside a work item is not split again).
 // Measured on the 2-core AMD EPYC (OpenBLAS Zen), conv3x3 batch 8, forward + input grad + weight grad,
 // best of 30 interleaved runs: 35 vs 45 ms (48 ch, 64x64), 32 vs 39 (96, 32x32), 29 vs 38 (192, 16x16),
 // 35 vs 39 (384, 8x8) for this split against one 2-thread sgemm per sample. Blocks of ~1 MiB of columns
 // were as fast as 2-8 MiB ones and faster than 0.25 MiB. Timing: Tests/ZooCoreTests/Kernels/ConvTiming.swift.
-
-import Dispatch
-import Synchronization
-
-/// Scoped single-threading of OpenBLAS, safe when several threads enter at once: the first one in saves
-/// the count and sets 1, the last one out restores it.
-enum BLASThreadScope {
-    private static let state = Mutex<(depth: Int, saved: Int)>((0, 1))
-
-    static func singleThreaded<R>(_ body: () -> R) -> R {
-        state.withLock { s in
-            if s.depth == 0 {
-                s.saved = BLAS.threadCount
-                if s.saved != 1 { BLAS.threadCount = 1 }
-            }
-            s.depth += 1
-        }
-        defer {
-            state.withLock { s in
-                s.depth -= 1
-                if s.depth == 0 && s.saved != 1 { BLAS.threadCount = s.saved }
-            }
-        }
-        return body()
-    }
-}
 
 /// How a convolution's columns are cut into work items.
 struct ConvPlan {
@@ -72,10 +46,8 @@ extension Kernels {
             for i in 0..<items { body(i, 0) }
             return
         }
-        BLASThreadScope.singleThreaded {
-            DispatchQueue.concurrentPerform(iterations: threads) { t in
-                for i in stride(from: t, to: items, by: threads) { body(i, t) }
-            }
+        Parallel.forThreads(threads) { t in
+            for i in stride(from: t, to: items, by: threads) { body(i, t) }
         }
     }
 

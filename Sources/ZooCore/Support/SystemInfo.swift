@@ -13,7 +13,8 @@ public struct OpenBLASInfo: Codable, Sendable, Equatable {
     public var kernel: String
     /// OpenBLAS's build configuration string (`openblas_get_config()`).
     public var config: String
-    /// OpenBLAS's thread count.
+    /// Threads one large sgemm is split over (`BLAS.threadCount`: zoo's own split of C's rows; OpenBLAS
+    /// itself always runs one thread).
     public var threads: Int
     /// OPENBLAS_CORETYPE in force when the library loaded ("" when unset).
     public var coreType: String

@@ -104,11 +104,9 @@ func shortSettings(_ model: any VideoPredictor, steps: Int, checkpointEvery: Int
     return settings
 }
 
-/// Runs `body` with OpenBLAS held at one thread. OpenBLAS's thread count is process-wide and sgemm's
-/// results depend on it for larger matrices (different summation order); tests running concurrently
-/// in this process switch it while their convolutions run. Comparisons that must be bit-identical
-/// (same seed, checkpoint round trip, resume) therefore run inside this scope, which keeps the count
-/// at one for as long as any such scope is open. (A single `zoo` process has no such interference.)
+/// Runs `body`. It marks comparisons that must be bit-identical (same seed, checkpoint round trip,
+/// resume); they no longer need OpenBLAS held at one thread while they run, since OpenBLAS always runs
+/// one thread and zoo's own sgemm split does not change any result (BLAS.swift).
 func withFixedBLASThreads<R>(_ body: () throws -> R) throws -> R {
-    try BLASThreadScope.singleThreaded { Result { try body() } }.get()
+    try body()
 }

@@ -5,23 +5,19 @@ import Foundation
 import Testing
 @testable import ZooCore
 
-private struct SampleFixture: Decodable {
-    struct Case: Decodable, CustomTestStringConvertible {
-        var name: String
-        var kind: String
-        var samples: MetricArray
-        var truth: MetricArray
-        var crps_properscoring: MetricArray
-        var crps_direct: MetricArray
-        var crps_map_first_frame: MetricArray
-        var psnr: MetricArray
-        var ssim: MetricArray
-        var testDescription: String { name }
-    }
-    var cases: [Case]
+private struct SampleCase: NamedFixtureCase {
+    var name: String
+    var kind: String
+    var samples: MetricArray
+    var truth: MetricArray
+    var crps_properscoring: MetricArray
+    var crps_direct: MetricArray
+    var crps_map_first_frame: MetricArray
+    var psnr: MetricArray
+    var ssim: MetricArray
 }
 
-private let sampleCases = loadMetricFixture("metrics_sample.json", as: SampleFixture.self).cases
+private let sampleCases = loadMetricCases("metrics_sample.json", as: SampleCase.self)
 
 /// One clip, one frame, one channel of 1 x `width` pixels with the given samples per pixel.
 private func pixels(_ samples: [[Float]], truth: [Float]) -> (Tensor, Tensor) {
@@ -65,7 +61,7 @@ private func pixels(_ samples: [[Float]], truth: [Float]) -> (Tensor, Tensor) {
         }
     }
 
-    @Test(arguments: sampleCases) private func matchesProperscoring(_ c: SampleFixture.Case) {
+    @Test(arguments: sampleCases) private func matchesProperscoring(_ c: SampleCase) {
         let scores = crps(samples: c.samples.tensor, truth: c.truth.tensor)
         #expect(scores.values.count == c.crps_properscoring.data.count)
         // The reference is float64 throughout; ours sums float32 inputs in Double: exact to rounding.
@@ -95,7 +91,7 @@ private func pixels(_ samples: [[Float]], truth: [Float]) -> (Tensor, Tensor) {
         #expect(psnr(samples: truth.unsqueezed(1), truth: truth).values == [psnrCeiling])
     }
 
-    @Test(arguments: sampleCases) private func matchesScikitImage(_ c: SampleFixture.Case) {
+    @Test(arguments: sampleCases) private func matchesScikitImage(_ c: SampleCase) {
         let p = psnr(samples: c.samples.tensor, truth: c.truth.tensor)
         print("PSNR \(c.name): max relative error \(maxRelativeError(p.values, c.psnr.data)) vs scikit-image")
         #expect(maxRelativeError(p.values, c.psnr.data) < 1e-10)
@@ -122,7 +118,7 @@ private func pixels(_ samples: [[Float]], truth: [Float]) -> (Tensor, Tensor) {
         #expect(Swift.abs(taps[5] / taps[4] - exp(1 / (2 * 1.5 * 1.5))) < 1e-12)
     }
 
-    @Test(arguments: sampleCases) private func matchesScikitImage(_ c: SampleFixture.Case) {
+    @Test(arguments: sampleCases) private func matchesScikitImage(_ c: SampleCase) {
         let s = ssim(samples: c.samples.tensor, truth: c.truth.tensor)
         #expect(s.values.count == c.ssim.data.count)
         print("SSIM \(c.name): max relative error \(maxRelativeError(s.values, c.ssim.data)) vs scikit-image")
@@ -145,27 +141,27 @@ private func pixels(_ samples: [[Float]], truth: [Float]) -> (Tensor, Tensor) {
     }
 }
 
-private struct FrechetFixture: Decodable {
-    struct Case: Decodable, CustomTestStringConvertible {
-        var name: String
-        var a: MetricArray
-        var b: MetricArray
-        var fd_eigh: Double
-        var fd_scipy_sqrtm: Double
-        var fd_self: Double
-        var testDescription: String { name }
-    }
-    var cases: [Case]
+private struct FrechetCase: NamedFixtureCase {
+    var name: String
+    var a: MetricArray
+    var b: MetricArray
+    var fd_eigh: Double
+    var fd_scipy_sqrtm: Double
+    var fd_self: Double
 }
 
 @Suite struct FrechetDistanceTests {
-    @Test(arguments: loadMetricFixture("metrics_fd.json", as: FrechetFixture.self).cases)
-    private func matchesNumpy(_ c: FrechetFixture.Case) throws {
+    @Test(arguments: loadMetricCases("metrics_fd.json", as: FrechetCase.self))
+    private func matchesNumpy(_ c: FrechetCase) throws {
         let d = try frechetDistance(features: c.a.tensor, c.b.tensor)
         print("Frechet \(c.name): \(d) vs numpy eigh \(c.fd_eigh) (relative \(Swift.abs(d - c.fd_eigh) / c.fd_eigh)), "
               + "scipy sqrtm \(c.fd_scipy_sqrtm)")
-        // Same float32 features, float64 arithmetic, different LAPACK/ordering: agreement to ~1e-10 relative.
-        #expect(Swift.abs(d - c.fd_eigh) <= 1e-9 * Swift.abs(c.fd_eigh), "\(d) vs numpy \(c.fd_eigh)")
+        // Same float32 features, float64 arithmetic, different LAPACK/ordering: agreement to ~1e-10 relative,
+        // except where the two reference methods themselves disagree by more (rank-deficient covariances: the
+        // square roots of rounding-level eigenvalues move every float64 method by ~1e-8 relative; OpenBLAS's
+        // dsyevd on one thread lands 4e-9 from numpy here, on two threads 7e-11).
+        let spread = Swift.abs(c.fd_eigh - c.fd_scipy_sqrtm)
+        #expect(Swift.abs(d - c.fd_eigh) <= Swift.max(1e-9 * Swift.abs(c.fd_eigh), 4 * spread), "\(d) vs numpy \(c.fd_eigh)")
         // A set against itself: 0 up to the rounding of the eigenvalue square roots (numpy: \(c.fd_self)).
         let trace = FeatureStatistics(features: c.a.tensor).covariance.enumerated().filter { $0.offset % (c.a.shape[1] + 1) == 0 }
             .reduce(0) { $0 + $1.element }
