@@ -14,7 +14,9 @@ public enum Parallel {
     /// A per-thread marker, non-nil while the thread runs a task of `forThreads` (or `forChunks`).
     private static let workerKey: pthread_key_t = {
         var key = pthread_key_t()
-        precondition(pthread_key_create(&key, nil) == 0, "pthread_key_create failed")
+        // (Not inside precondition: -Ounchecked release builds do not evaluate its condition.)
+        let status = pthread_key_create(&key, nil)
+        precondition(status == 0, "pthread_key_create failed")
         return key
     }()
 
