@@ -15,22 +15,12 @@
 
 import Foundation
 
-/// A clip store that is missing, damaged, or asked for something it does not hold.
-public struct ClipStoreError: Error, CustomStringConvertible, Equatable {
-    /// The store's path (or the source's, for import errors).
-    public var file: String
-    /// What went wrong.
-    public var message: String
+/// A clip store that is missing, damaged, or asked for something it does not hold: `file` is the store's
+/// path (or the source's, for import errors).
+public typealias ClipStoreError = FileError<ClipStoreErrorKind>
 
-    /// Creates an error.
-    public init(file: String, message: String) {
-        self.file = file
-        self.message = message
-    }
-
-    /// "file: message".
-    public var description: String { "\(file): \(message)" }
-}
+/// Tells `ClipStoreError` apart from the other `FileError`s.
+public enum ClipStoreErrorKind {}
 
 /// Store-wide facts, held as attributes of the root group.
 public struct ClipStoreMetadata: Equatable, Sendable {

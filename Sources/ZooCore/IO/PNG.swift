@@ -11,22 +11,12 @@
 import CPNG
 import Foundation
 
-/// A failed PNG read or write, naming the file and the problem.
-public struct PNGError: Error, CustomStringConvertible, Equatable {
-    /// The file's path ("<memory>" for in-memory data).
-    public var file: String
-    /// What went wrong (libpng's message where it gave one).
-    public var message: String
+/// A failed PNG read or write: `file` is the path ("<memory>" for in-memory data), `message` the problem
+/// (libpng's message where it gave one).
+public typealias PNGError = FileError<PNGErrorKind>
 
-    /// Creates an error.
-    public init(file: String, message: String) {
-        self.file = file
-        self.message = message
-    }
-
-    /// "file: message".
-    public var description: String { "\(file): \(message)" }
-}
+/// Tells `PNGError` apart from the other `FileError`s.
+public enum PNGErrorKind {}
 
 /// An 8-bit image: `pixels` holds `height × width × channels` bytes, row-major, channels interleaved.
 public struct PNGImage: Equatable, Sendable {

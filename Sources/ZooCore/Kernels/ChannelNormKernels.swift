@@ -9,16 +9,6 @@ extension Kernels {
     /// Positions per tile (a multiple of 8).
     private static let channelNormTile = 512
 
-    @inline(__always)
-    private static func load8(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
-        UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    private static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
-        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
-    }
-
     /// Calls `body(tile, n, positions)` for each tile of an [N, C, S] tensor, spread over the cores.
     @inline(__always)
     private static func forEachTile(n: Int, c: Int, s: Int, _ body: (Int, Int, Range<Int>) -> Void) {

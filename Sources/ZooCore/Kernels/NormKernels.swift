@@ -19,13 +19,15 @@ extension Kernels {
     /// Elements accumulated in Float lanes before they are added into a Double.
     private static let normBlock = 1024
 
+    /// Eight floats from p[i...] (unaligned); shared with ChannelNormKernels.swift.
     @inline(__always)
-    private static func load8(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
+    static func load8(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
         UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
     }
 
+    /// Stores eight floats at p[i...] (unaligned); shared with ChannelNormKernels.swift.
     @inline(__always)
-    private static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+    static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
         UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 

@@ -58,11 +58,11 @@ public struct RunDirectory: Sendable {
         do {
             try manager.createDirectory(atPath: samples, withIntermediateDirectories: true)
         } catch {
-            throw RunDirectoryError(path: path, reason: "cannot create the folder (\(error.localizedDescription))")
+            throw RunDirectoryError(file: path, message: "cannot create the folder (\(error.localizedDescription))")
         }
         let probe = path + "/.write-test-\(getpid())"
         guard manager.createFile(atPath: probe, contents: Data()) else {
-            throw RunDirectoryError(path: path, reason: "cannot write there (\(errnoText()))")
+            throw RunDirectoryError(file: path, message: "cannot write there (\(errnoText()))")
         }
         try? manager.removeItem(atPath: probe)
     }
@@ -100,12 +100,12 @@ public struct RunDirectory: Sendable {
         let manager = FileManager.default
         if !manager.fileExists(atPath: file) {
             guard manager.createFile(atPath: file, contents: Data(text.utf8)) else {
-                throw RunDirectoryError(path: file, reason: "cannot write (\(errnoText()))")
+                throw RunDirectoryError(file: file, message: "cannot write (\(errnoText()))")
             }
             return
         }
         guard let handle = FileHandle(forWritingAtPath: file) else {
-            throw RunDirectoryError(path: file, reason: "cannot write (\(errnoText()))")
+            throw RunDirectoryError(file: file, message: "cannot write (\(errnoText()))")
         }
         defer { try? handle.close() }
         handle.seekToEndOfFile()
@@ -113,15 +113,8 @@ public struct RunDirectory: Sendable {
     }
 }
 
-/// A run folder that cannot be used.
-public struct RunDirectoryError: Error, CustomStringConvertible, Equatable {
-    /// The folder or file.
-    public var path: String
-    /// What went wrong.
-    public var reason: String
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-    public var description: String { "\(path): \(reason)" }
-}
+/// A run folder that cannot be used: `file` is the folder or the file in it, `message` what went wrong.
+public typealias RunDirectoryError = FileError<RunDirectoryErrorKind>
+
+/// Tells `RunDirectoryError` apart from the other `FileError`s.
+public enum RunDirectoryErrorKind {}

@@ -1,6 +1,7 @@
 // Loading the metric fixtures written by Tools/metrics/make_metric_fixtures.py.
 
 import Foundation
+import Testing
 @testable import ZooCore
 
 /// An array in a metric fixture: shape and row-major values.
@@ -32,6 +33,24 @@ func loadMetricFixture<T: Decodable>(_ name: String, as type: T.Type = T.self) -
     } catch {
         fatalError("cannot read fixture \(url.path): \(error)")
     }
+}
+
+/// A fixture case that test output names by its `name`.
+protocol NamedFixtureCase: Decodable, CustomTestStringConvertible {
+    var name: String { get }
+}
+
+extension NamedFixtureCase {
+    var testDescription: String { name }
+}
+
+/// The cases of a fixture file `{"cases": [...]}` in `Fixtures/<name>`.
+func loadMetricCases<Case: Decodable>(_ name: String, as type: Case.Type = Case.self) -> [Case] {
+    loadMetricFixture(name, as: CaseList<Case>.self).cases
+}
+
+private struct CaseList<Case: Decodable>: Decodable {
+    var cases: [Case]
 }
 
 /// max |a − r| / max(|r|, floor) over the elements.

@@ -5,18 +5,21 @@
 import Testing
 @testable import ZooCore
 
-/// Loads the fixture's weight_ih, weight_hh, bias_ih and bias_hh into the cell's parameters and puts the
-/// parameters' leaves back into `inputs`, so gradients are taken with respect to what the cell used.
-private func loadVectorCellWeights(_ inputs: inout [String: Tensor], weightIH: Parameter, weightHH: Parameter,
-                                   biasIH: Parameter?, biasHH: Parameter?) {
-    weightIH.value = inputs["weight_ih"]!
-    weightHH.value = inputs["weight_hh"]!
-    biasIH!.value = inputs["bias_ih"]!
-    biasHH!.value = inputs["bias_hh"]!
-    inputs["weight_ih"] = weightIH.value
-    inputs["weight_hh"] = weightHH.value
-    inputs["bias_ih"] = biasIH!.value
-    inputs["bias_hh"] = biasHH!.value
+/// Loads the fixture's tensor under each key into its parameter and puts the parameter's leaf back into
+/// `inputs`, so gradients are taken with respect to what the cell used.
+private func loadParameters(_ inputs: inout [String: Tensor], _ parameters: [(String, Parameter)]) {
+    for (key, parameter) in parameters {
+        parameter.value = inputs[key]!
+        inputs[key] = parameter.value
+    }
+}
+
+/// Runs `step(x, n)` on the fixture's inputs x1, x2, … for n = 1...steps and gathers the outputs it names.
+private func runSteps(_ c: FixtureCase, _ inputs: [String: Tensor],
+                      _ step: (Tensor, Int) -> [String: Tensor]) -> [String: Tensor] {
+    var outputs: [String: Tensor] = [:]
+    for n in 1...Int(c.number("steps")) { outputs.merge(step(inputs["x\(n)"]!, n)) { _, new in new } }
+    return outputs
 }
 
 @Test(arguments: fixtureCases("recurrent.json", prefix: "lstm_cell"))
@@ -24,16 +27,13 @@ func lstmCellMatchesPyTorch(_ c: FixtureCase) {
     var rng = RandomGenerator(seed: 1)
     let cell = LSTMCell(inputSize: Int(c.number("input_size")), hiddenSize: Int(c.number("hidden_size")), rng: &rng)
     checkAgainstFixture(c) { inputs in
-        loadVectorCellWeights(&inputs, weightIH: cell.weightIH, weightHH: cell.weightHH,
-                              biasIH: cell.biasIH, biasHH: cell.biasHH)
+        // namedParameters() gives PyTorch's names: weight_ih, weight_hh, bias_ih, bias_hh.
+        loadParameters(&inputs, cell.namedParameters())
         var state: LSTMState = (inputs["h0"]!, inputs["c0"]!)
-        var outputs: [String: Tensor] = [:]
-        for step in 1...Int(c.number("steps")) {
-            state = cell(inputs["x\(step)"]!, state: state)
-            outputs["h\(step)"] = state.h
-            outputs["c\(step)"] = state.c
+        return runSteps(c, inputs) { x, n in
+            state = cell(x, state: state)
+            return ["h\(n)": state.h, "c\(n)": state.c]
         }
-        return outputs
     }
 }
 
@@ -42,15 +42,12 @@ func gruCellMatchesPyTorch(_ c: FixtureCase) {
     var rng = RandomGenerator(seed: 1)
     let cell = GRUCell(inputSize: Int(c.number("input_size")), hiddenSize: Int(c.number("hidden_size")), rng: &rng)
     checkAgainstFixture(c) { inputs in
-        loadVectorCellWeights(&inputs, weightIH: cell.weightIH, weightHH: cell.weightHH,
-                              biasIH: cell.biasIH, biasHH: cell.biasHH)
+        loadParameters(&inputs, cell.namedParameters())
         var h = inputs["h0"]!
-        var outputs: [String: Tensor] = [:]
-        for step in 1...Int(c.number("steps")) {
-            h = cell(inputs["x\(step)"]!, state: h)
-            outputs["h\(step)"] = h
+        return runSteps(c, inputs) { x, n in
+            h = cell(x, state: h)
+            return ["h\(n)": h]
         }
-        return outputs
     }
 }
 
@@ -61,18 +58,12 @@ func convGRUCellMatchesPyTorch(_ c: FixtureCase) {
                            hiddenChannels: Int(c.number("hidden_channels")),
                            kernelSize: Int(c.number("kernel")), rng: &rng)
     checkAgainstFixture(c) { inputs in
-        let parameters = [("gates_weight", cell.convGates[0].weight), ("gates_bias", cell.convGates[0].bias!),
-                          ("cand_weight", cell.convCans[0].weight), ("cand_bias", cell.convCans[0].bias!)]
-        for (key, parameter) in parameters {
-            parameter.value = inputs[key]!
-            inputs[key] = parameter.value
-        }
+        loadParameters(&inputs, [("gates_weight", cell.convGates[0].weight), ("gates_bias", cell.convGates[0].bias!),
+                                 ("cand_weight", cell.convCans[0].weight), ("cand_bias", cell.convCans[0].bias!)])
         var h = inputs["h0"]!
-        var outputs: [String: Tensor] = [:]
-        for step in 1...Int(c.number("steps")) {
-            h = cell(inputs["x\(step)"]!, state: h)
-            outputs["h\(step)"] = h
+        return runSteps(c, inputs) { x, n in
+            h = cell(x, state: h)
+            return ["h\(n)": h]
         }
-        return outputs
     }
 }

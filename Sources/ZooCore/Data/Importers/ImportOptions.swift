@@ -14,22 +14,12 @@ public enum ImportFormat: String, CaseIterable, Sendable {
     case video
 }
 
-/// A bad source: names the offending file or folder and says what is wrong with it.
-public struct ImportError: Error, CustomStringConvertible, Equatable {
-    /// The file or folder at fault.
-    public var file: String
-    /// What is wrong and, where possible, what to do.
-    public var message: String
+/// A bad source: names the offending file or folder and says what is wrong with it and, where possible,
+/// what to do.
+public typealias ImportError = FileError<ImportErrorKind>
 
-    /// Creates an error.
-    public init(file: String, message: String) {
-        self.file = file
-        self.message = message
-    }
-
-    /// "file: message".
-    public var description: String { "\(file): \(message)" }
-}
+/// Tells `ImportError` apart from the other `FileError`s.
+public enum ImportErrorKind {}
 
 /// Settings of one import.
 public struct ImportOptions: Sendable {
