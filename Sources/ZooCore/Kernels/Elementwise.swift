@@ -3,9 +3,11 @@
 /// Pure kernels over tensor values (no autodiff).
 public enum Kernels {
     /// Work (elements × the function's `cost`) per thread below which an elementwise loop stays on the
-    /// calling thread. Measured on the 2-core EPYC (Tools/bench/elementwise): splitting an add in two
-    /// pays from about 2 × 64 K elements, an exp-like function (cost 8) from about 2 × 8 K.
-    static let elementwiseMinimumWork = 65_536
+    /// calling thread. Measured on the shared 2-core EPYC (Tools/bench/elementwise, median of 30, one
+    /// thread against two): an add split in two was slower at 128 K-512 K elements (0.75-0.85x) and faster
+    /// at 1 M (1.14x); an exp 1.08x at 64 K, 1.58x at 128 K. So an add splits from 1 M elements, a
+    /// libm-cost function (cost 8) from 128 K.
+    static let elementwiseMinimumWork = 524_288
 
     // MARK: - closure forms (public; the function is called through a pointer)
 

@@ -1,7 +1,7 @@
 // Elementwise kernels (map, broadcasting zip and zip3, generic and closure forms) against plain loops
 // over NumPy-broadcast indices, bit for bit, on shapes that take every path: same shape, scalar on either
 // side, inner-axis broadcasts, middle-axis broadcasts, rank differences, empty tensors, and sizes large
-// enough to be split over threads (including a few long rows split mid-row).
+// enough to be split over threads (an add from 1 M elements; including a few long rows split mid-row).
 
 import Foundation
 import Testing
@@ -47,7 +47,7 @@ private let shapePairs: [([Int], [Int])] = [
     ([2, 1, 4], [1, 3, 1]), ([4, 1], [1, 5]), ([2, 3, 4, 5], [1, 3, 1, 1]), ([1, 7], [7]),
     ([0, 3], [3]), ([2, 0], [2, 1]),
     ([8, 16, 32, 32], [16, 1, 1]), ([8, 16, 32, 32], [8, 16, 32, 32]), ([300_000], []),
-    ([3, 100_000], [3, 1]), ([4, 33, 1000], [4, 1, 1000]), ([257, 1031], [1031]), ([2, 70_001], [2, 1]),
+    ([3, 400_001], [3, 1]), ([4, 33, 1000], [4, 1, 1000]), ([257, 1031], [1031]), ([2, 70_001], [2, 1]),
 ]
 
 @Suite struct ElementwiseKernels {
@@ -74,7 +74,7 @@ private let shapePairs: [([Int], [Int])] = [
         var rng = RandomGenerator(seed: 12)
         let triples: [([Int], [Int], [Int])] = [
             ([3, 4], [3, 4], [3, 4]), ([2, 3, 4], [4], []), ([1, 5], [3, 1], [5]), ([4, 1, 6], [1, 3, 1], [4, 3, 6]),
-            ([8, 16, 32, 32], [16, 1, 1], []), ([2, 3, 50_000], [3, 1], [2, 1, 50_000]), ([0], [1], [0]),
+            ([8, 16, 32, 32], [16, 1, 1], []), ([2, 3, 200_001], [3, 1], [2, 1, 200_001]), ([0], [1], [0]),
         ]
         for (sa, sb, sc) in triples {
             let mask = randomTensor(sa, &rng).greater(Tensor(0))
