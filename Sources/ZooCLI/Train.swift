@@ -16,6 +16,8 @@ struct TrainReport: Codable {
     var run: String
     var seconds: Double
     var evaluation: EvaluationResult?
+    /// copy-last (the floor every model must beat) on the same clips, for reference.
+    var copyLast: EvaluationResult?
 }
 
 extension Zoo {
@@ -136,7 +138,8 @@ extension Zoo {
             let trainer = Trainer(model: job.model, preset: job.preset, settings: settings, data: data, run: run,
                                   reporter: reporter, stop: stop)
             let summary = try trainer.run(resumeFrom: job.resume, checkpointPath: run.lastCheckpoint)
-            report(summary, job: job, settings: settings, run: run, to: sink)
+            let floor = try summary.evaluation.flatMap { try copyLastEvaluation(like: $0, model: job.model, data: data) }
+            report(summary, job: job, settings: settings, run: run, floor: floor, to: sink)
             if summary.outcome == .interrupted {
                 writeToStandardError("resume with: " + (arguments.map(RunDirectory.shellQuoted)
                                      + (resume ? [] : ["--resume"])).joined(separator: " ") + "\n")
@@ -144,8 +147,18 @@ extension Zoo {
             }
         }
 
+        /// copy-last on the clips, samples and seed of the final evaluation `e` (nil for copy-last itself).
+        private func copyLastEvaluation(like e: EvaluationResult, model: any VideoPredictor,
+                                        data: PreparedData) throws -> EvaluationResult? {
+            guard model.modelName != CopyLast.entry.name else { return nil }
+            let floor = CopyLast(config: CopyLastConfig(contract: model.contract))
+            return try Evaluator.evaluate(floor, preset: "-", step: 0, test: data.test, startFrame: data.testStartFrame,
+                                          pixelReduction: data.pixelReduction, data: e.data,
+                                          settings: EvaluationSettings(clips: e.clips, samples: e.samples, seed: 0)).0
+        }
+
         private func report(_ summary: TrainingSummary, job: TrainingJob, settings: TrainingSettings,
-                            run: RunDirectory, to sink: ResultSink) {
+                            run: RunDirectory, floor: EvaluationResult?, to sink: ResultSink) {
             let outcome: String
             switch summary.outcome {
             case .finished: outcome = "finished"
@@ -158,7 +171,7 @@ extension Zoo {
                                          step: summary.step, steps: settings.steps, losses: losses,
                                          checkpoint: summary.checkpoint.map { _ in run.lastCheckpoint }, run: run.path,
                                          seconds: summary.seconds,
-                                         evaluation: summary.evaluation)
+                                         evaluation: summary.evaluation, copyLast: floor)
                 sink.line((try? jsonText(report)) ?? "{}")
                 return
             }
@@ -168,6 +181,15 @@ extension Zoo {
             if let e = summary.evaluation {
                 sink.line("evaluation on \(e.clips) test clips x \(e.samples) samples:")
                 sink.line(evaluationTable(e).text())
+                if let floor {
+                    let pairs = ["crps", "mse_mean"].compactMap { name -> (String, Double, Double)? in
+                        guard let model = e[name]?.mean, let copy = floor[name]?.mean else { return nil }
+                        return (name, model, copy)
+                    }
+                    sink.line("copy-last on the same clips: " + pairs.map { name, model, copy in
+                        "\(displayName(name)) \(metricText(copy))" + (model < copy ? " (beaten)" : " (not beaten)")
+                    }.joined(separator: ", "))
+                }
             }
         }
     }

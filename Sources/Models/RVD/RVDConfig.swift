@@ -141,19 +141,22 @@ extension RVDConfig {
         return c
     }()
 
-    /// The CPU preset, the default of `zoo train rvd`: 32x32 gray flow, 4 + 16 frames, width 16 with the
-    /// 64x64 layout's multipliers, 1000 diffusion steps, Adam 5e-4, batch 8 of 8-frame clips; DDIM-25
-    /// with η = 1 for sampling (see README.md for why).
+    /// The CPU preset, the default of `zoo train rvd`: 32x32 gray flow, 4 + 16 frames, width 16 with three
+    /// levels (denoiser/context (1,2,4), transform (1,2,2); 1,169,522 parameters), N = 1600, x₀-prediction
+    /// (the reference's `pred_mode = "pred_true"`), Adam 1e-3, batch 8 of 8-frame clips, 400 steps; DDIM-25
+    /// with η = 1 for sampling. See README.md for why and what was measured.
     public static let cpu: RVDConfig = {
         var c = paper64(channels: 1, predicted: 16)
         c.contract = ClipContract(channels: 1, height: 32, width: 32, contextFrames: 4, predictedFrames: 16)
         c.dim = 16
-        c.diffusionSteps = 1000
+        c.dimMults = [1, 2, 4]
+        c.transformDimMults = [1, 2, 2]
+        c.objective = .x0
         c.sampler = .ddim(steps: 25, eta: 1)
         c.trainClipLength = 8
         c.batchSize = 8
         c.steps = 400
-        c.learningRate = 5e-4
+        c.learningRate = 1e-3
         return c
     }()
 

@@ -229,8 +229,11 @@ public final class Trainer {
         let raw = parameters.map { $0.1.value }
         ema?.apply(to: parameters)
         defer { for ((_, p), v) in zip(parameters, raw) { p.value = v } }
-        let evaluation = EvaluationSettings(clips: settings.evalClips, samples: settings.evalSamples, seed: 0,
-                                            batchSize: settings.evalClips)
+        // Periodic evaluations look at a few clips in one batch; the final one at every test clip (or
+        // `finalEvalClips`), in batches of at most 8 clips.
+        let clips = final ? settings.finalEvalClips : settings.evalClips
+        let evaluation = EvaluationSettings(clips: clips, samples: settings.evalSamples, seed: 0,
+                                            batchSize: final ? Swift.min(8, clips ?? 8) : settings.evalClips)
         let (result, strip) = try Evaluator.evaluate(model, preset: preset, step: step, test: test.source,
                                                      startFrame: test.startFrame, pixelReduction: pixelReduction,
                                                      data: settings.data, settings: evaluation,

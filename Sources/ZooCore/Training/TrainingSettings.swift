@@ -29,6 +29,8 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Test clips and samples per clip for those evaluations.
     public var evalClips: Int
     public var evalSamples: Int
+    /// Test clips of the evaluation at the end of a finished run (nil: every test clip).
+    public var finalEvalClips: Int?
     /// Where the data came from (for the record: "flow", "shapes" or a store path).
     public var data: String
     /// Stop (saving a checkpoint) after this many seconds of training in this process (nil: no limit).
@@ -50,6 +52,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         evalEvery = 0
         evalClips = 4
         evalSamples = 2
+        finalEvalClips = nil
         self.data = data
         timeLimit = nil
         deriveCadences()
@@ -69,7 +72,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         guard clipLength >= 2 else { throw fail("training clips need at least 2 frames, got \(clipLength)") }
         guard learningRate >= 0, learningRate.isFinite else { throw fail("learning rate must be ≥ 0, got \(learningRate)") }
         guard checkpointEvery > 0 else { throw fail("checkpoint interval must be > 0, got \(checkpointEvery)") }
-        guard evalEvery >= 0, evalClips > 0, evalSamples > 0 else {
+        guard evalEvery >= 0, evalClips > 0, evalSamples > 0, (finalEvalClips ?? 1) > 0 else {
             throw fail("evaluation needs interval ≥ 0 and clips, samples > 0")
         }
         guard keepCheckpoints >= 1 else { throw fail("keep at least one step checkpoint") }
