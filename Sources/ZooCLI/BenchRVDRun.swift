@@ -42,27 +42,10 @@ enum RVDBenchRun {
 
     /// Runs `executable arguments` with stderr passed through and decodes the last line of its stdout.
     static func runChild(_ executable: String, _ arguments: [String], what: String) throws -> RVDBenchSample {
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        do {
-            try process.run()
-        } catch {
-            throw ZooError("cannot start \(what) (\(executable)): \(error.localizedDescription)")
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let (status, data) = try runProgram(executable, arguments, what: what)
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
-        guard process.terminationStatus == 0, let last = lines.last else {
-            throw ZooError("\(what) exited with status \(process.terminationStatus)")
+        guard status == 0, let last = lines.last else {
+            throw ZooError("\(what) exited with status \(status)")
         }
         do {
             return try JSONDecoder().decode(RVDBenchSample.self, from: Data(last.utf8))
@@ -129,16 +112,6 @@ enum RVDBenchRun {
     static func markdown(_ rows: [RVDComparison], header: String) -> String {
         ([header, ""] + BenchTable.markdownLines(titles, rows.map(cells)) + ["", footnote, ""]).joined(separator: "\n")
     }
-
-    static func json(_ rows: [RVDComparison], header: String) throws -> String {
-        struct Document: Encodable {
-            var header: String
-            var rows: [RVDComparison]
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(Document(header: header, rows: rows)), as: UTF8.self)
-    }
 }
 
 extension Zoo.Bench {
@@ -167,7 +140,7 @@ extension Zoo.Bench {
         if let sample = table.lazy.compactMap(\.torch).first {
             header += "; PyTorch \(sample.torch ?? "?"), \(sample.threads.map { "\($0) threads" } ?? "")"
         }
-        print(json ? try RVDBenchRun.json(table, header: header) : RVDBenchRun.text(table, header: header))
+        print(json ? try BenchTable.json(table, header: header) : RVDBenchRun.text(table, header: header))
         try writeMarkdown(RVDBenchRun.markdown(table, header: header))
     }
 }

@@ -72,13 +72,16 @@ enum BenchTable {
         return out.joined(separator: "\n")
     }
 
-    static func json(_ rows: [ComparisonRow], header: Header) throws -> String {
-        struct Document: Encodable {
-            var header: Header
-            var rows: [ComparisonRow]
-        }
+    /// `{"header": ..., "rows": [...]}`, pretty-printed with sorted keys (also `zoo bench --model`'s JSON).
+    static func json<H: Encodable, R: Encodable>(_ rows: [R], header: H) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(Document(header: header, rows: rows)), as: UTF8.self)
+        return String(decoding: try encoder.encode(BenchDocument(header: header, rows: rows)), as: UTF8.self)
     }
+}
+
+/// The JSON document of `zoo bench --json`.
+private struct BenchDocument<H: Encodable, R: Encodable>: Encodable {
+    var header: H
+    var rows: [R]
 }

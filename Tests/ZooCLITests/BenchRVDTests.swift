@@ -40,7 +40,8 @@ func rvdBenchRejects(_ arguments: [String]) {
     #expect(fields["dim"] as? Int == RVDConfig.cpu.dim)
     #expect(fields["dim_mults"] as? [Int] == RVDConfig.cpu.dimMults)
     #expect(fields["transform_dim_mults"] as? [Int] == RVDConfig.cpu.transformDimMults)
-    #expect(fields["channels"] as? Int == 1 && fields["height"] as? Int == 32 && fields["objective"] as? String == "noise")
+    #expect(fields["channels"] as? Int == 1 && fields["height"] as? Int == 32)
+    #expect(fields["objective"] as? String == (RVDConfig.cpu.objective == .x0 ? "pred_true" : "noise"))
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     let script = try String(contentsOf: root.appendingPathComponent("Tools/bench/bench_rvd_torch.py"), encoding: .utf8)
@@ -76,4 +77,7 @@ func rvdBenchRejects(_ arguments: [String]) {
     #expect(markdown.contains("| alone | 1.50 s | - | - | 512 MB | - | - |"))
     let text = RVDBenchRun.text([row], header: "h").split(separator: "\n")
     #expect(text.count == 5 && text[1].hasPrefix("row"))
+    let decoded = try JSONSerialization.jsonObject(with: Data(BenchTable.json([row], header: "h").utf8))
+    let rows = try #require((decoded as? [String: Any])?["rows"] as? [[String: Any]])
+    #expect(rows.count == 1 && rows[0]["timeRatio"] as? Double == 50 && rows[0]["memoryRatio"] as? Double == 0.25)
 }
