@@ -26,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
         .target(name: "ZooCore", dependencies: ["CBLAS", "CHDF5", "CPNG"], swiftSettings: fastMath),
-        .target(name: "RVD", dependencies: ["ZooCore"], path: "Sources/Models/RVD"),
+        .target(name: "RVD", dependencies: ["ZooCore"], path: "Sources/Models/RVD", exclude: ["README.md"]),
         .target(name: "VD", dependencies: ["ZooCore", "RVD"], path: "Sources/Models/VD"),
         .target(name: "SVGLP", dependencies: ["ZooCore"], path: "Sources/Models/SVGLP"),
         .target(name: "IVRNN", dependencies: ["ZooCore"], path: "Sources/Models/IVRNN"),
