@@ -20,7 +20,7 @@ private func openingCommands() throws -> [String] {
     let commands = try openingCommands()
     #expect(commands.count == 2)
     #expect(commands.allSatisfy { $0.hasPrefix("./scripts/install-deps.sh && swift build") })
-    #expect(commands.first?.contains("zoo") == true)
+    #expect(commands.first?.hasSuffix("zoo train rvd") == true, "the main job is zoo train rvd")
     #expect(commands.last?.hasSuffix("swift test --no-parallel") == true)
     // The metric tests compare the real LPIPS and I3D networks: the test command fetches their weights first.
     #expect(commands.last?.contains("zoo weights fetch && swift test") == true)
