@@ -157,7 +157,8 @@ extension Kernels {
             for kh in 0..<kH {
                 let shiftH = kh * dH - pH
                 // Lines whose input row oh + shiftH lies inside the plane.
-                let vLo = Swift.max(l0, -shiftH), vHi = Swift.max(Swift.max(l0, -shiftH), Swift.min(lines.upperBound, iH - shiftH))
+                let vLo = Swift.max(l0, -shiftH)
+                let vHi = Swift.max(vLo, Swift.min(lines.upperBound, iH - shiftH))
                 for kw in 0..<kW {
                     let dst = col + row * n
                     row += 1
