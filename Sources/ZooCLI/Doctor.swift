@@ -52,6 +52,7 @@ public struct DoctorReport: Codable, Equatable {
                   ("SIMD features", cpu.features.isEmpty ? "(none of avx/fma/avx2/avx512)" : cpu.features.joined(separator: " ")),
                   ("cores", "\(cpu.cores)"),
                   ("memory", String(format: "%.1f GiB", system.memoryGiB)),
+                  ("malloc", system.mallocTuning),
                   ("HDF5", system.hdf5Version), ("libpng", system.libpngVersion),
                   ("Swift", system.swiftVersion), ("OS", system.operatingSystem)]
         if let rate = sgemmProbeGFLOPS {

@@ -10,7 +10,7 @@ import ZooCore
     #expect(Set(object.keys).isSuperset(of: ["system", "verdict", "sgemmProbeSize"]))
     let system = try #require(object["system"] as? [String: Any])
     #expect(Set(system.keys).isSuperset(of: ["openBLAS", "cpu", "hdf5Version", "libpngVersion", "swiftVersion",
-                                             "operatingSystem", "memoryGiB"]))
+                                             "operatingSystem", "memoryGiB", "mallocTuning"]))
     let blas = try #require(system["openBLAS"] as? [String: Any])
     #expect(Set(blas.keys) == ["library", "kernel", "config", "threads", "coreType", "coreTypeSource",
                                "recommendedKernel"])
@@ -71,4 +71,59 @@ func blas(kernel: String, coreType: String, source: String, recommended: String)
     #expect(OpenBLASKernelTier.best(for: ["avx", "fma", "avx2"]) == .avx2)
     #expect(OpenBLASKernelTier.best(for: ["avx", "avx2"]) == .avx)  // AVX2 kernels need FMA too
     #expect(OpenBLASKernelTier.best(for: []) == .sse)
+}
+
+/// The environment variables that stop zoo from tuning malloc (the list in Sources/CBLAS/zoo_malloc.c).
+private func mallocUserTuned(_ env: [String: String]) -> Bool {
+    ["MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX"]
+        .contains { env[$0] != nil } || (env["GLIBC_TUNABLES"]?.contains("glibc.malloc.") ?? false)
+}
+
+@Test func mallocTuningAppliesUnlessTheUserTunedIt() {
+    let env = ProcessInfo.processInfo.environment
+    let state = SystemInfo.current().mallocTuning
+    if env["ZOO_MALLOC"] == "default" {
+        #expect(state == "glibc defaults (ZOO_MALLOC=default)")
+    } else if mallocUserTuned(env) {
+        #expect(state.hasPrefix("as the user set it"))
+    } else {
+        #expect(state.hasPrefix("tuned by zoo"))
+        // And it takes effect: a 16 MiB buffer (above glibc's first mmap threshold, 128 KiB) comes from the
+        // heap, not from a mapping of its own. (This test may run on a worker thread, whose malloc arena
+        // still maps requests above its 64 MiB heap size; the training loop allocates on the main thread.)
+        let before = SystemInfo.mallocMappedBytes()
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 4 << 20)
+        buffer.update(repeating: 1, count: 4 << 20)
+        #expect(SystemInfo.mallocMappedBytes() == before)
+        buffer.deallocate()
+    }
+}
+
+@Test func mallocTuningLeavesTheUsersSettingsAlone() throws {
+    let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/zoo")
+    try #require(FileManager.default.isExecutableFile(atPath: executable.path),
+                 "\(executable.path) is missing: build it with swift build --build-tests")
+    func tuning(_ extra: [String: String]) throws -> String {
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MALLOC_") && $0.key != "ZOO_MALLOC" }
+        env["GLIBC_TUNABLES"] = nil
+        env.merge(extra) { $1 }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["doctor", "--json", "--no-probe"]
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let system = try #require(object["system"] as? [String: Any])
+        return try #require(system["mallocTuning"] as? String)
+    }
+    #expect(try tuning([:]).hasPrefix("tuned by zoo"))
+    #expect(try tuning(["MALLOC_TRIM_THRESHOLD_": "131072"]).hasPrefix("as the user set it"))
+    #expect(try tuning(["GLIBC_TUNABLES": "glibc.malloc.mmap_max=4"]).hasPrefix("as the user set it"))
+    #expect(try tuning(["ZOO_MALLOC": "default"]) == "glibc defaults (ZOO_MALLOC=default)")
 }

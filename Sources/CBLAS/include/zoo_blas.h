@@ -8,9 +8,17 @@
 #ifndef ZOO_BLAS_H
 #define ZOO_BLAS_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// How malloc is set up for large tensors (see zoo_malloc.c): "tuned by zoo: ...", "as the user set it ...",
+/// or "glibc defaults (...)".
+const char *zoo_malloc_tuning(void);
+/// Bytes malloc holds in separately mapped (mmap) blocks now (glibc's mallinfo2().hblkhd; 0 elsewhere).
+size_t zoo_malloc_mapped_bytes(void);
 
 /// Loads OpenBLAS once (thread-safe). Returns 0 on success; otherwise a message is in zoo_blas_error().
 int zoo_blas_load(void);

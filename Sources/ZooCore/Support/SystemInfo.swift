@@ -66,6 +66,9 @@ public struct SystemInfo: Codable, Sendable, Equatable {
     public var operatingSystem: String
     /// Physical memory in GiB.
     public var memoryGiB: Double
+    /// How malloc serves large buffers (Sources/CBLAS/zoo_malloc.c): tuned by zoo, as the user set it, or
+    /// glibc's defaults.
+    public var mallocTuning: String
 
     /// Gathers the snapshot. Loads OpenBLAS if it is not loaded yet; never traps when it is missing.
     public static func current() -> SystemInfo {
@@ -81,8 +84,13 @@ public struct SystemInfo: Codable, Sendable, Equatable {
             openBLAS: blas, openBLASError: loaded ? nil : String(cString: zoo_blas_error()),
             cpu: cpu, hdf5Version: hdf5Version(), libpngVersion: libpngVersion(),
             swiftVersion: compilerVersion, operatingSystem: operatingSystemName(),
-            memoryGiB: Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30))
+            memoryGiB: Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30),
+            mallocTuning: String(cString: zoo_malloc_tuning()))
     }
+
+    /// Bytes malloc holds in separately mapped blocks now (0 where glibc's mallinfo2 is missing). With zoo's
+    /// malloc tuning (see `mallocTuning`) large buffers come from the heap instead, and this stays flat.
+    public static func mallocMappedBytes() -> Int { Int(zoo_malloc_mapped_bytes()) }
 
     /// HDF5's run-time version from `H5get_libversion`.
     public static func hdf5Version() -> String {
