@@ -51,6 +51,12 @@ extension Zoo {
         @Option(help: "Timed runs per row, at most (default 10, quick 3).")
         var repetitions: Int?
 
+        @Option(help: ArgumentHelp("""
+            Measure each row this many times, alternating zoo and PyTorch (default 1). The table shows the \
+            medians of all rounds' runs and the range of the per-round ratios.
+            """, valueName: "n"))
+        var rounds: Int = 1
+
         @Option(help: ArgumentHelp("Also write the table as Markdown to this file.", valueName: "file"))
         var markdown: String?
 
@@ -62,6 +68,8 @@ extension Zoo {
             if let repetitions, repetitions < 1 {
                 throw ValidationError("--repetitions must be at least 1, got \(repetitions)")
             }
+            if rounds < 1 { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
+            if rounds > 1, model != nil { throw ValidationError("--rounds applies to the kernel rows, not --model") }
             if let model {
                 guard model == "rvd" else { throw ValidationError("--model: only rvd has benchmark rows, got \(model)") }
                 if let filter, selectedModelRows(filter: filter).isEmpty {
@@ -148,19 +156,29 @@ extension Zoo {
             var table: [ComparisonRow] = []
             var missing: [String] = []
             for (index, row) in rows.enumerated() {
-                if session != nil { Thread.sleep(forTimeInterval: 0.3) }  // PyTorch's threads stop spinning
-                let result = Benchmark.measure(row, options: options)
-                var line = "[\(index + 1)/\(rows.count)] \(row.id): zoo \(BenchTable.format(result.value, result.unit))"
-                var torchMilliseconds: Double?
-                if let session {
-                    let answer = try session.measure(row.id)
-                    if answer.missing == true { missing.append(row.id) }
-                    torchMilliseconds = answer.ms
+                // Each round times the row in zoo and then at once in PyTorch, so both see the same conditions.
+                var ours: [BenchmarkResult] = [], theirs: [TorchRow] = []
+                for round in 0..<rounds {
+                    if session != nil { Thread.sleep(forTimeInterval: 0.3) }  // PyTorch's threads stop spinning
+                    let result = Benchmark.measure(row, options: options)
+                    ours.append(result)
+                    var line = "[\(index + 1)/\(rows.count)] \(row.id)"
+                        + (rounds > 1 ? " (round \(round + 1)/\(rounds))" : "")
+                        + ": zoo \(BenchTable.format(result.value, result.unit))"
+                    if let session {
+                        let answer = try session.measure(row.id)
+                        if answer.missing == true {
+                            missing.append(row.id)
+                        } else {
+                            theirs.append(answer)
+                            let joined = ComparisonRow(result, torchMilliseconds: answer.ms)
+                            if let torch = joined.torch { line += ", PyTorch \(BenchTable.format(torch, row.unit))" }
+                        }
+                    }
+                    note(line)
+                    if session != nil && theirs.isEmpty { break }  // PyTorch lacks the row: one round is enough
                 }
-                let joined = ComparisonRow(result, torchMilliseconds: torchMilliseconds)
-                if let torch = joined.torch { line += ", PyTorch \(BenchTable.format(torch, row.unit))" }
-                note(line)
-                table.append(joined)
+                table.append(ComparisonRow(rounds: ours, torch: theirs))
             }
             if !missing.isEmpty {
                 note("warning: the PyTorch script has no rows named \(missing.joined(separator: ", "))")
@@ -169,7 +187,7 @@ extension Zoo {
             let header = BenchTable.Header(kernel: blas.kernel, threads: blas.threads, cpu: system.cpu.model,
                                            cores: system.cpu.cores,
                                            torchVersion: torch.map { t in t.blas.map { "\(t.torch), \($0)" } ?? t.torch },
-                                           warmup: options.warmup, repetitions: options.repetitions)
+                                           warmup: options.warmup, repetitions: options.repetitions, rounds: rounds)
             if json {
                 print(try BenchTable.json(table, header: header))
             } else {

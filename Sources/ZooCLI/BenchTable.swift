@@ -12,10 +12,12 @@ enum BenchTable {
         var torchVersion: String?
         var warmup: Int
         var repetitions: Int
+        var rounds: Int = 1
 
         var line: String {
             var text = "OpenBLAS \(kernel) kernel, \(threads) threads; \(cpu.isEmpty ? "CPU" : cpu), \(cores) cores; "
                 + "median of up to \(repetitions) runs after \(warmup) warm-up"
+            if rounds > 1 { text += " in each of \(rounds) rounds (zoo and PyTorch alternating)" }
             if let torchVersion { text += "; PyTorch \(torchVersion)" }
             return text
         }
@@ -31,16 +33,23 @@ enum BenchTable {
         }
     }
 
-    static func cells(_ row: ComparisonRow) -> [String] {
-        [row.id, format(row.ours, row.unit), row.torch.map { format($0, row.unit) } ?? "-",
-         row.ratio.map { String(format: "%.2f", $0) } ?? "-"]
+    static func cells(_ row: ComparisonRow, rounds: Bool = false) -> [String] {
+        var cells = [row.id, format(row.ours, row.unit), row.torch.map { format($0, row.unit) } ?? "-",
+                     row.ratio.map { String(format: "%.2f", $0) } ?? "-"]
+        if rounds {
+            cells.append(row.roundRatios.flatMap { r in r.min().map { String(format: "%.2f-%.2f", $0, r.max()!) } } ?? "-")
+        }
+        return cells
     }
 
     static let titles = ["row", "zoo", "PyTorch", "ratio"]
+    /// The titles when rows were measured in several rounds.
+    static let roundTitles = titles + ["round ratios"]
 
     /// Aligned columns for the terminal.
     static func text(_ rows: [ComparisonRow], header: Header) -> String {
-        var out = [header.line] + aligned(titles, rows.map(cells))
+        let rounds = rows.contains { $0.roundRatios != nil }
+        var out = [header.line] + aligned(rounds ? roundTitles : titles, rows.map { cells($0, rounds: rounds) })
         if rows.contains(where: { $0.ratio != nil }) { out.append(note) }
         return out.joined(separator: "\n")
     }
@@ -67,7 +76,8 @@ enum BenchTable {
 
     /// A Markdown table with the header line above it.
     static func markdown(_ rows: [ComparisonRow], header: Header) -> String {
-        var out = [header.line, ""] + markdownLines(titles, rows.map(cells))
+        let rounds = rows.contains { $0.roundRatios != nil }
+        var out = [header.line, ""] + markdownLines(rounds ? roundTitles : titles, rows.map { cells($0, rounds: rounds) })
         out += ["", note, ""]
         return out.joined(separator: "\n")
     }

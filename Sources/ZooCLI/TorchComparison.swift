@@ -30,8 +30,12 @@ struct ComparisonRow: Encodable {
     var torchMilliseconds: Double?
     /// zoo's time divided by PyTorch's (< 1: zoo is faster).
     var ratio: Double? { torchMilliseconds.map { oursMilliseconds / $0 } }
+    /// With several rounds: each round's ratio of medians, in the order they ran (nil for one round).
+    var roundRatios: [Double]?
 
-    enum CodingKeys: String, CodingKey { case id, unit, ours, oursMilliseconds, torch, torchMilliseconds, ratio }
+    enum CodingKeys: String, CodingKey {
+        case id, unit, ours, oursMilliseconds, torch, torchMilliseconds, ratio, roundRatios
+    }
     func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
@@ -41,6 +45,23 @@ struct ComparisonRow: Encodable {
         try c.encodeIfPresent(torch, forKey: .torch)
         try c.encodeIfPresent(torchMilliseconds, forKey: .torchMilliseconds)
         try c.encodeIfPresent(ratio, forKey: .ratio)
+        try c.encodeIfPresent(roundRatios, forKey: .roundRatios)
+    }
+
+    /// Joins several rounds of one row: the medians of all zoo runs and of all PyTorch runs, and each
+    /// round's ratio (when PyTorch answered every round).
+    init(rounds ours: [BenchmarkResult], torch theirs: [TorchRow]) {
+        precondition(!ours.isEmpty, "a row needs at least one round")
+        let first = ours[0], samples = ours.flatMap(\.samples)
+        let merged = ours.count == 1 ? first
+            : BenchmarkResult(id: first.id, unit: first.unit, milliseconds: Benchmark.median(samples),
+                              samples: samples, flop: first.flop)
+        let torchSamples = theirs.flatMap { $0.samples ?? $0.ms.map { [$0] } ?? [] }
+        self.init(merged, torchMilliseconds: torchSamples.isEmpty ? nil
+                  : theirs.count == 1 ? theirs[0].ms : Benchmark.median(torchSamples))
+        if ours.count > 1, theirs.count == ours.count {
+            roundRatios = zip(ours, theirs).compactMap { o, t in t.ms.map { o.milliseconds / $0 } }
+        }
     }
 
     /// Joins our result with PyTorch's median time for the same row (its GFLOP/s use our flop count).

@@ -55,6 +55,37 @@ import ZooCore
     #expect(rows.count == 2 && rows[0]["ratio"] as? Double == 0.5 && rows[1]["ratio"] == nil)
 }
 
+@Test func roundsJoinAllRunsAndKeepEachRoundsRatio() throws {
+    // Two rounds: zoo ran 10, 12 then 20, 20 ms; PyTorch 10, 10 then 40, 40 ms.
+    let ours = [BenchmarkResult(id: "conv fwd", unit: .milliseconds, milliseconds: 11, samples: [10, 12]),
+                BenchmarkResult(id: "conv fwd", unit: .milliseconds, milliseconds: 20, samples: [20, 20])]
+    let theirs = [TorchRow(id: "conv fwd", ms: 10, samples: [10, 10], missing: nil),
+                  TorchRow(id: "conv fwd", ms: 40, samples: [40, 40], missing: nil)]
+    let row = ComparisonRow(rounds: ours, torch: theirs)
+    #expect(row.oursMilliseconds == 16)  // median of 10, 12, 20, 20
+    #expect(row.torchMilliseconds == 25)  // median of 10, 10, 40, 40
+    #expect(row.ratio == 16.0 / 25.0)
+    #expect(row.roundRatios == [1.1, 0.5])
+    let header = BenchTable.Header(kernel: "Zen", threads: 2, cpu: "AMD EPYC", cores: 2, torchVersion: "2.x",
+                                   warmup: 1, repetitions: 2, rounds: 2)
+    let markdown = BenchTable.markdown([row], header: header)
+    #expect(markdown.contains("| row | zoo | PyTorch | ratio | round ratios |"))
+    #expect(markdown.contains("| conv fwd | 16.00 ms | 25.00 ms | 0.64 | 0.50-1.10 |"))
+    #expect(markdown.contains("in each of 2 rounds"))
+    // One round: the row is the round itself, and the table keeps its four columns.
+    let single = ComparisonRow(rounds: [ours[0]], torch: [theirs[0]])
+    #expect(single.oursMilliseconds == 11 && single.torchMilliseconds == 10 && single.roundRatios == nil)
+    #expect(!BenchTable.markdown([single], header: header).contains("round ratios"))
+    // Without PyTorch.
+    let alone = ComparisonRow(rounds: ours, torch: [])
+    #expect(alone.torchMilliseconds == nil && alone.ratio == nil && alone.roundRatios == nil)
+    // The option.
+    let parsed = try #require(try Zoo.parseAsRoot(["bench", "--rounds", "3", "--filter", "conv"]) as? Zoo.Bench)
+    #expect(parsed.rounds == 3)
+    #expect(throws: (any Error).self) { try Zoo.parseAsRoot(["bench", "--rounds", "0"]) }
+    #expect(throws: (any Error).self) { try Zoo.parseAsRoot(["bench", "--model", "rvd", "--rounds", "2"]) }
+}
+
 @Test func rowIdsMatchThePyTorchScript() throws {
     // Every zoo row must have its twin in Tools/bench/bench_torch.py, or the comparison silently loses it:
     // each id matches one of the script's id templates, and the script really contains that template.
