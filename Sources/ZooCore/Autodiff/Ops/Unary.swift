@@ -26,7 +26,7 @@ enum UnaryFunctions {
     struct Sign: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? 1 : (x < 0 ? -1 : 0) } }
     struct Tanh: UnaryFunction {
         static var cost: Int { libmCost }
-        @inline(__always) func callAsFunction(_ x: Float) -> Float { Foundation.tanh(x) }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { vectorTanh(x) }
     }
     struct Sigmoid: UnaryFunction {
         static var cost: Int { libmCost }
@@ -151,9 +151,8 @@ public func sigmoid(_ x: Tensor) -> Tensor {
     }
 }
 
-@inline(__always) func stableSigmoid(_ v: Float) -> Float {
-    v >= 0 ? 1 / (1 + Foundation.exp(-v)) : { let e = Foundation.exp(v); return e / (1 + e) }()
-}
+/// σ(v) computed from e^−|v| (no overflow in either tail), branch-free so that loops vectorise.
+@inline(__always) func stableSigmoid(_ v: Float) -> Float { vectorSigmoid(v) }
 
 // MARK: - relu
 // y = max(x, 0)    ∂y/∂x = [x > 0]
