@@ -167,3 +167,10 @@ func smallFlowScenario(reynolds: Float, radius: Float = 4) -> FlowScenario {
         }
     }
 }
+
+@Test func embeddedDataCacheFollowsTheEnvironment() {
+    #expect(EmbeddedDataCache.directory(environment: ["ZOO_DATA_DIR": "/d", "XDG_CACHE_HOME": "/x", "HOME": "/h"]) == "/d")
+    #expect(EmbeddedDataCache.directory(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"]) == "/x/zoo/data")
+    #expect(EmbeddedDataCache.directory(environment: ["ZOO_DATA_DIR": "", "HOME": "/h"]) == "/h/.cache/zoo/data")
+    #expect(EmbeddedDataCache.directory(environment: [:]).hasSuffix("/.cache/zoo/data"))
+}

@@ -7,11 +7,16 @@ import Foundation
 /// `$ZOO_DATA_DIR` when set, else `$XDG_CACHE_HOME/zoo/data`, else `~/.cache/zoo/data`.
 public enum EmbeddedDataCache {
     /// The cache folder (not created by this call).
-    public static var directory: String {
-        let environment = ProcessInfo.processInfo.environment
+    public static var directory: String { directory(environment: ProcessInfo.processInfo.environment) }
+
+    /// The cache folder for these environment variables. `$HOME` is read first, as the metric weights'
+    /// folder does (Foundation's `homeDirectoryForCurrentUser` ignores it on Linux and reads the password
+    /// database).
+    public static func directory(environment: [String: String]) -> String {
         if let dir = environment["ZOO_DATA_DIR"], !dir.isEmpty { return dir }
         if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty { return cache + "/zoo/data" }
-        return FileManager.default.homeDirectoryForCurrentUser.path + "/.cache/zoo/data"
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + "/.cache/zoo/data"
     }
 
     /// The cached store of a dataset, e.g. `flow-64.h5`.
