@@ -58,7 +58,12 @@ func rvdBenchRejects(_ arguments: [String]) {
         var rng = RandomGenerator(seed: 0)
         #expect(sample.parameters == RVD(config: .tiny, rng: &rng).parameterCount)
         #expect(sample.samples_ms.count == 2 && sample.samples_ms.allSatisfy { $0 > 0 })
-        #expect(sample.baseline_rss_mb > 0 && sample.peak_rss_mb >= sample.baseline_rss_mb)
+        // The peak (getrusage's ru_maxrss) is at least the resident size at the start (/proc/self/statm), up
+        // to the kernel's lazily summed RSS counters: the two are read from different approximations, and
+        // with zoo's malloc settings (no trimming) a test process's current RSS sits at its peak, so the
+        // two can differ by a few hundred KB either way.
+        #expect(sample.baseline_rss_mb > 0 && sample.peak_rss_mb >= sample.baseline_rss_mb - 4,
+                "peak \(sample.peak_rss_mb) MB, baseline \(sample.baseline_rss_mb) MB")
     }
 }
 
