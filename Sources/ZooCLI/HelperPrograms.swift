@@ -35,11 +35,16 @@ func locateSourceTreeFile(_ relative: String, explicit: String?, what: String, o
 
 /// Runs a program and waits for it: a bare name is looked up on PATH (through /usr/bin/env); stdout is
 /// captured, stderr passes through to ours.
-/// - Parameter what: the program's job in words, for the message when it cannot start.
+/// - Parameters:
+///   - environment: the program's environment (default: ours).
+///   - what: the program's job in words, for the message when it cannot start.
 /// - Returns: the exit status and everything it wrote to stdout.
 /// - Throws: `ZooError` when it cannot be started.
-func runProgram(_ program: String, _ arguments: [String], what: String) throws -> (status: Int32, stdout: Data) {
+func runProgram(_ program: String, _ arguments: [String], environment: [String: String]? = nil, what: String) throws
+    -> (status: Int32, stdout: Data)
+{
     let process = Process()
+    if let environment { process.environment = environment }
     if program.contains("/") {
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments

@@ -100,24 +100,15 @@ private func mallocUserTuned(_ env: [String: String]) -> Bool {
 }
 
 @Test func mallocTuningLeavesTheUsersSettingsAlone() throws {
-    let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/zoo")
-    try #require(FileManager.default.isExecutableFile(atPath: executable.path),
-                 "\(executable.path) is missing: build it with swift build --build-tests")
+    let executable = builtZooExecutable.path
+    try #require(FileManager.default.isExecutableFile(atPath: executable),
+                 "\(executable) is missing: build it with swift build --build-tests")
     func tuning(_ extra: [String: String]) throws -> String {
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MALLOC_") && $0.key != "ZOO_MALLOC" }
         env["GLIBC_TUNABLES"] = nil
         env.merge(extra) { $1 }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["doctor", "--json", "--no-probe"]
-        process.environment = env
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try runProgram(executable, ["doctor", "--json", "--no-probe"], environment: env,
+                                  what: "zoo doctor").stdout
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let system = try #require(object["system"] as? [String: Any])
         return try #require(system["mallocTuning"] as? String)

@@ -177,8 +177,7 @@ private func bytes(_ path: String) -> Data? { FileManager.default.contents(atPat
 
     /// Ctrl-C on the real executable: the run saves, exits with 130, and `--resume` finishes it.
     @Test func ctrlCSavesAndResumeFinishes() throws {
-        let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/zoo")
+        let executable = builtZooExecutable
         guard FileManager.default.isExecutableFile(atPath: executable.path) else { return }   // not built here
         let w = try Workspace()
         defer { w.remove() }

@@ -76,8 +76,7 @@ public enum MetricWeights {
     /// The weights folder: `$ZOO_WEIGHTS_DIR` if set, else `~/.cache/zoo/weights`.
     public static var directory: String {
         if let dir = ProcessInfo.processInfo.environment["ZOO_WEIGHTS_DIR"], !dir.isEmpty { return dir }
-        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
-        return (home as NSString).appendingPathComponent(".cache/zoo/weights")
+        return (homeDirectory() as NSString).appendingPathComponent(".cache/zoo/weights")
     }
 
     /// The converted file of `kind` in `directory` (or the given folder).

@@ -144,3 +144,9 @@ public struct SystemInfo: Codable, Sendable, Equatable {
         return nil
     }
 }
+
+/// The user's home folder: `$HOME` when set, else the password database's entry. (Foundation's
+/// `homeDirectoryForCurrentUser` skips `$HOME` on Linux.) The data cache and the weights folder live under it.
+func homeDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+}

@@ -30,7 +30,7 @@ enum UnaryFunctions {
     }
     struct Sigmoid: UnaryFunction {
         static var cost: Int { libmCost }
-        @inline(__always) func callAsFunction(_ x: Float) -> Float { stableSigmoid(x) }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { vectorSigmoid(x) }
     }
     struct Relu: UnaryFunction { @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.max(x, 0) } }
     /// 1 where x > 0, else `below` (the slope of relu / leakyRelu).
@@ -59,7 +59,7 @@ enum UnaryFunctions {
     /// σ(x), 1 above x = 20 (the slope of softplus).
     struct SoftplusSlope: UnaryFunction {
         static var cost: Int { libmCost }
-        @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 20 ? 1 : stableSigmoid(x) }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 20 ? 1 : vectorSigmoid(x) }
     }
     struct Gelu: UnaryFunction {
         static var cost: Int { libmCost }
@@ -76,7 +76,7 @@ enum UnaryFunctions {
     }
     struct Silu: UnaryFunction {
         static var cost: Int { libmCost }
-        @inline(__always) func callAsFunction(_ x: Float) -> Float { x * stableSigmoid(x) }
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x * vectorSigmoid(x) }
     }
     struct Sin: UnaryFunction {
         static var cost: Int { libmCost }
@@ -150,9 +150,6 @@ public func sigmoid(_ x: Tensor) -> Tensor {
         return [dy * s * (1 - s)]
     }
 }
-
-/// σ(v) computed from e^−|v| (no overflow in either tail), branch-free so that loops vectorise.
-@inline(__always) func stableSigmoid(_ v: Float) -> Float { vectorSigmoid(v) }
 
 // MARK: - relu
 // y = max(x, 0)    ∂y/∂x = [x > 0]

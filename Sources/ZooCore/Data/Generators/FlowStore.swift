@@ -9,14 +9,11 @@ public enum EmbeddedDataCache {
     /// The cache folder (not created by this call).
     public static var directory: String { directory(environment: ProcessInfo.processInfo.environment) }
 
-    /// The cache folder for these environment variables. `$HOME` is read first, as the metric weights'
-    /// folder does (Foundation's `homeDirectoryForCurrentUser` ignores it on Linux and reads the password
-    /// database).
+    /// The cache folder for these environment variables.
     public static func directory(environment: [String: String]) -> String {
         if let dir = environment["ZOO_DATA_DIR"], !dir.isEmpty { return dir }
         if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty { return cache + "/zoo/data" }
-        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-        return home + "/.cache/zoo/data"
+        return homeDirectory(environment: environment) + "/.cache/zoo/data"
     }
 
     /// The cached store of a dataset, e.g. `flow-64.h5`.
