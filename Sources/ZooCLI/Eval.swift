@@ -27,7 +27,7 @@ extension Zoo {
         @OptionGroup public var dataOptions: DataOptions
         @OptionGroup public var evaluation: EvaluationOptions
         @OptionGroup public var metricOptions: MetricOptions
-        @OptionGroup public var samplerOptions: SamplerOptions
+        @OptionGroup public var modelOptions: ModelOptions
 
         @Flag(help: "Use the raw weights even when the checkpoint holds EMA weights.")
         public var rawWeights = false
@@ -50,7 +50,7 @@ extension Zoo {
         @discardableResult
         public func execute(_ sink: ResultSink) throws -> EvaluationResult {
             let (model, stored) = try loadModel(checkpoint: checkpoint, strict: !nonStrict, useEMA: !rawWeights)
-            let samplerInUse = try samplerOptions.apply(to: model)
+            let optionsInUse = try modelOptions.apply(to: model)
             let metrics = try metricOptions.load()
             let spec = dataOptions.spec(default: stored.trainingSettings()?.data ?? "flow")
             let data = try PreparedData.prepare(spec, contract: ContractRequirement(model.contract, trainClipLength: 1),
@@ -70,7 +70,7 @@ extension Zoo {
                 sink.line("\(result.model) (\(result.preset)) at step \(result.step), \(checkpoint): "
                           + "\(result.clips) test clips x \(result.samples) samples, \(result.contextFrames) context + "
                           + "\(result.predictedFrames) predicted frames, data \(result.data), seed \(result.seed)"
-                          + (samplerInUse.map { ", sampler \($0)" } ?? ""))
+                          + (optionsInUse.isEmpty ? "" : ", " + optionSummary(optionsInUse)))
                 sink.line(evaluationTable(result).text())
                 for line in result.notes ?? [] { sink.line("note: " + line) }
             }

@@ -11,6 +11,18 @@ struct ModelInfo: Codable, Equatable {
         var name: String
         var parameters: Int
     }
+    struct Option: Codable, Equatable {
+        var name: String
+        var value: String
+        var values: String
+        var summary: String
+    }
+    struct OptimizerInfo: Codable, Equatable {
+        var group: String
+        var learningRate: Double
+        var parameters: Int
+        var ema: Bool
+    }
     var model: String
     var preset: String
     var summary: String
@@ -19,6 +31,10 @@ struct ModelInfo: Codable, Equatable {
     var stochastic: Bool
     var parameters: Int
     var components: [Component]
+    /// Options `--set NAME=VALUE` accepts, with their current values.
+    var options: [Option]
+    /// Optimizer groups: name, learning rate at the training defaults' base rate, EMA or not.
+    var optimizers: [OptimizerInfo]
     var training: TrainingDefaults
     var config: String
 
@@ -37,7 +53,13 @@ struct ModelInfo: Codable, Equatable {
         }
         return ModelInfo(model: entry.name, preset: preset, summary: entry.summary, paper: entry.paper,
                          contract: model.contract, stochastic: model.isStochastic, parameters: model.parameterCount,
-                         components: components, training: model.trainingDefaults,
+                         components: components,
+                         options: model.options.map { Option(name: $0.name, value: $0.current, values: $0.valueName, summary: $0.summary) },
+                         optimizers: model.makeOptimizers(learningRate: model.trainingDefaults.learningRate).members.map {
+                             OptimizerInfo(group: $0.0, learningRate: $0.1.optimizer.learningRate,
+                                           parameters: $0.1.parameters.reduce(0) { $0 + $1.1.count }, ema: $0.1.ema)
+                         },
+                         training: model.trainingDefaults,
                          config: String(decoding: try model.configJSON(), as: UTF8.self))
     }
 }
@@ -88,6 +110,18 @@ extension Zoo {
                 for c in info.components { parts.add([c.name, grouped(c.parameters)]) }
                 out.line("")
                 out.line(parts.text())
+            }
+            if info.optimizers.count > 1 {
+                var groups = TextTable(["optimizer group", "lr", "parameters", "EMA"], rightAligned: [1, 2])
+                for g in info.optimizers { groups.add([g.group, "\(g.learningRate)", grouped(g.parameters), g.ema ? "yes" : "no"]) }
+                out.line("")
+                out.line(groups.text())
+            }
+            if !info.options.isEmpty {
+                var options = TextTable(["option (--set NAME=VALUE)", "value", "values"])
+                for o in info.options { options.add([o.name, o.value, o.values + ": " + o.summary]) }
+                out.line("")
+                out.line(options.text())
             }
             out.line("")
             out.line("config \(info.config)")

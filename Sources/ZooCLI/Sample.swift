@@ -56,7 +56,7 @@ extension Zoo {
         @Flag(help: "Use the raw weights even when the checkpoint holds EMA weights.")
         public var rawWeights = false
 
-        @OptionGroup public var samplerOptions: SamplerOptions
+        @OptionGroup public var modelOptions: ModelOptions
 
         @OptionGroup public var output: OutputOptions
 
@@ -77,7 +77,7 @@ extension Zoo {
         /// Samples and writes the files; reports them to `sink`.
         public func execute(_ sink: ResultSink) throws {
             let (model, _) = try loadModel(checkpoint: checkpoint, strict: true, useEMA: !rawWeights)
-            try samplerOptions.apply(to: model)
+            try modelOptions.apply(to: model)
             let c = model.contract
             let (contextFrames, names) = try readContext(contract: c)
             let frameCount = frames ?? c.predictedFrames

@@ -98,7 +98,9 @@ import VD
             let diff = zip(x.scalars, y.scalars).map { Swift.abs($0 - $1) }.max() ?? 0
             worst = Swift.max(worst, diff / Swift.max(scale, floor))
         }
-        #expect(worst < 1e-4, "largest relative gradient difference \(worst)")
+        // Float32 rounding of two summation orders: the worst was below 1e-4 with OpenBLAS's Zen kernel
+        // and 1.4e-4 with its Cooperlake (AVX-512) kernel; a wrong term or time step gives ≫ 1e-2.
+        #expect(worst < 5e-4, "largest relative gradient difference \(worst)")
     }
 
     @Test func samplerSettingsAreSettableAndChangeTheSamples() throws {

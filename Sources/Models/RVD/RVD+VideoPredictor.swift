@@ -3,10 +3,9 @@
 import Foundation
 import ZooCore
 
-extension RVD: VideoPredictor {
+extension RVD: ConfiguredPredictor {
     public var contract: ClipContract { config.contract }
     public var isStochastic: Bool { true }
-    public func configJSON() throws -> Data { try sortedJSON(config) }
 
     /// The config's training settings; EMA as the reference's trainer (0.99 every 5 steps, a hard copy
     /// before `emaStart`).
@@ -29,10 +28,8 @@ extension RVD: VideoPredictor {
     /// One step: the diffusion loss of the batch (`loss(_:rng:)`), backward, one Adam update.
     public func trainStep(_ batch: VideoBatch, optimizers: OptimizerGroup, step: Int,
                           rng: inout RandomGenerator) -> StepLosses {
-        guard let member = optimizers["model"] else { preconditionFailure("\(modelName): no 'model' optimizer group") }
         let loss = self.loss(batch.frames, rng: &rng)
-        let grads = gradients(of: loss, wrt: member.parameters)
-        member.optimizer.update(member.parameters, gradients: grads)
+        optimizers.minimize(loss)
         return StepLosses(["loss": loss.item])
     }
 
@@ -44,6 +41,26 @@ extension RVD: VideoPredictor {
         let repeated = context.unsqueezed(1).expanded(to: [b, sampleCount] + tail).reshaped([b * sampleCount] + tail)
         let frames = sample(context: repeated.copy(), frameCount: frameCount, rng: &rng)
         return frames.reshaped([b, sampleCount] + Array(frames.shape[1...]))
+    }
+
+    /// The sampler `predict` uses, as the option "sampler".
+    public var options: [ModelOption] {
+        [ModelOption(name: "sampler", summary: "the reverse process: ddpm (all N steps, the paper's), ddim:K (K steps, η = 0) or ddim:K:ETA",
+                     valueName: "ddpm|ddim:K[:ETA]", current: config.sampler.text)]
+    }
+
+    public func setOption(_ name: String, to value: String) throws {
+        guard name == "sampler" else {
+            throw PredictorError.unknownOption(model: modelName, name: name, known: options.map(\.name))
+        }
+        do {
+            let settings = try SamplerSettings(parsing: value)
+            try settings.validate(stepCount: diffusionStepCount)
+            samplerSettings = settings
+        } catch let error as SamplerError {
+            throw PredictorError.invalidOption(model: modelName, name: name, value: value,
+                                               reason: "\(error) (\(modelName) has N = \(diffusionStepCount) steps)")
+        }
     }
 
     /// The loss is noisy (a random step per clip), so the overfit check runs longer at a higher rate.

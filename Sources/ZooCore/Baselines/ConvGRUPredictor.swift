@@ -50,7 +50,7 @@ public struct ConvGRUConfig: Codable, Sendable, Equatable {
 }
 
 /// The ConvGRU next-frame predictor.
-public final class ConvGRUPredictor: VideoPredictor {
+public final class ConvGRUPredictor: ConfiguredPredictor {
     /// The config.
     public let config: ConvGRUConfig
     let encoderIn: Conv2d
@@ -73,7 +73,6 @@ public final class ConvGRUPredictor: VideoPredictor {
     public var modelName: String { "convgru" }
     public var contract: ClipContract { config.contract }
     public var isStochastic: Bool { false }
-    public func configJSON() throws -> Data { try sortedJSON(config) }
 
     public var trainingDefaults: TrainingDefaults {
         TrainingDefaults(steps: config.steps, batchSize: config.batchSize, clipLength: config.trainClipLength,
@@ -113,9 +112,7 @@ public final class ConvGRUPredictor: VideoPredictor {
             total = total + (config.loss == "l1" ? l1Loss(predicted, target) : mseLoss(predicted, target))
         }
         let loss = total / Float(t - 1)
-        guard let member = optimizers["model"] else { preconditionFailure("convgru: no 'model' optimizer group") }
-        let grads = gradients(of: loss, wrt: member.parameters)
-        member.optimizer.update(member.parameters, gradients: grads)
+        optimizers.minimize(loss)
         return StepLosses([config.loss: loss.item])
     }
 

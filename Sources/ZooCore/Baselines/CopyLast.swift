@@ -35,7 +35,7 @@ public struct CopyLastConfig: Codable, Sendable, Equatable {
 
 /// Repeats the last context frame: [B, Tc, C, H, W] → [B, S, T, C, H, W] with every frame equal to
 /// context[:, Tc − 1].
-public final class CopyLast: VideoPredictor {
+public final class CopyLast: ConfiguredPredictor {
     /// The config.
     public let config: CopyLastConfig
 
@@ -45,7 +45,6 @@ public final class CopyLast: VideoPredictor {
     public var modelName: String { "copy-last" }
     public var contract: ClipContract { config.contract }
     public var isStochastic: Bool { false }
-    public func configJSON() throws -> Data { try sortedJSON(config) }
 
     public var trainingDefaults: TrainingDefaults {
         TrainingDefaults(steps: 0, batchSize: 1, clipLength: contract.clipLength, learningRate: 0)
@@ -73,11 +72,4 @@ extension CopyLast {
         presets: ["cpu": CopyLastConfig.cpu, "tiny": .tiny, "gray64": .gray64, "rgb64": .rgb64],
         validate: { try $0.validate() },
         build: { config, _ in CopyLast(config: config) })
-}
-
-/// A Codable value as JSON with sorted keys (stable bytes for checkpoints and comparisons).
-public func sortedJSON<T: Encodable>(_ value: T) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return try encoder.encode(value)
 }

@@ -1,6 +1,6 @@
 // A training checkpoint in memory: the model's identity and config, its weights by name, the EMA
 // weights, each optimizer's state, the step, and the random and batcher state for an exact resume.
-// `CheckpointFile.swift` writes and reads it as HDF5 (layout in STYLE.md §7.7 and below).
+// `CheckpointFile.swift` writes and reads it as HDF5 (layout below).
 
 import Foundation
 
@@ -16,7 +16,8 @@ public enum ZooVersion {
 /// HDF5 layout (all tensors float32, names as `namedParameters()` / `namedBuffers()` give them):
 ///
 ///     /                         attrs: format="zoo", formatVersion=1, model, preset, config (JSON),
-///                                      step, seed, zooVersion, training (JSON, optional)
+///                                      step, seed, zooVersion, training (JSON, optional),
+///                                      stage (growing models only; absent means 0)
 ///     /params/<name>            parameter values
 ///     /buffers/<name>           buffer values (running statistics and the like)
 ///     /ema/params/<name>        EMA weights
@@ -38,6 +39,8 @@ public struct Checkpoint {
     public var configJSON: Data
     /// Training steps completed.
     public var step: Int
+    /// The model's training stage (growing models; 0 for every other model).
+    public var stage: Int = 0
     /// The run's seed.
     public var seed: UInt64
     /// The zoo version that wrote the file.
@@ -92,9 +95,11 @@ public struct Checkpoint {
         for (name, b) in model.namedBuffers() { buffers[name] = b.value.copy() }
         var states: [String: OptimizerState] = [:]
         for (name, member) in optimizers?.members ?? [] { states[name] = member.optimizer.exportState() }
-        return Checkpoint(model: model.modelName, preset: preset, configJSON: try model.configJSON(), step: step,
-                          seed: seed, parameters: parameters, buffers: buffers,
-                          ema: ema?.exportState().mapValues { $0.copy() } ?? [:], optimizers: states)
+        var checkpoint = Checkpoint(model: model.modelName, preset: preset, configJSON: try model.configJSON(),
+                                    step: step, seed: seed, parameters: parameters, buffers: buffers,
+                                    ema: ema?.exportState().mapValues { $0.copy() } ?? [:], optimizers: states)
+        checkpoint.stage = model.stage
+        return checkpoint
     }
 }
 
@@ -160,10 +165,13 @@ extension Checkpoint {
     /// Compares the stored weights with `model`'s: names under `params/`, `buffers/` and `ema/`.
     public func mismatches(with model: any Module) -> CheckpointLoadReport {
         var report = CheckpointLoadReport()
-        func compare(_ kind: String, stored: [String: Tensor], expected: [(String, [Int])]) {
+        func compare(_ kind: String, stored: [String: Tensor], expected: [(String, [Int])], subset: Bool = false) {
             let names = Set(expected.map(\.0))
             for (name, shape) in expected {
-                guard let value = stored[name] else { report.missing.append("\(kind)/\(name)"); continue }
+                guard let value = stored[name] else {
+                    if !subset { report.missing.append("\(kind)/\(name)") }
+                    continue
+                }
                 if value.shape != shape {
                     report.misshaped.append("\(kind)/\(name): checkpoint \(value.shape) vs model \(shape)")
                 }
@@ -173,15 +181,16 @@ extension Checkpoint {
         let params = model.namedParameters().map { ($0.0, $0.1.shape) }
         compare("params", stored: parameters, expected: params)
         compare("buffers", stored: buffers, expected: model.namedBuffers().map { ($0.0, $0.1.shape) })
-        if !ema.isEmpty { compare("ema/params", stored: ema, expected: params) }
+        // The EMA may cover some groups only (a GAN's generator): its names are a subset of the parameters'.
+        if !ema.isEmpty { compare("ema/params", stored: ema, expected: params, subset: true) }
         report.missing.sort()
         report.unexpected.sort()
         report.misshaped.sort()
         return report
     }
 
-    /// Sets `model`'s parameters and buffers (the EMA weights instead of the raw ones when `useEMA` and
-    /// the checkpoint has them).
+    /// Sets `model`'s parameters and buffers (the EMA weights instead of the raw ones when `useEMA`, for
+    /// the parameters the EMA covers).
     ///
     /// - Parameters:
     ///   - file: the checkpoint's path, for messages.
@@ -194,15 +203,20 @@ extension Checkpoint {
         guard self.model == model.modelName else {
             throw CheckpointError.wrongModel(file: file, found: self.model, expected: model.modelName)
         }
+        if model.stage != stage {
+            do { try model.enterStage(stage) } catch {
+                throw CheckpointError.unreadable(file: file, reason: "its stage \(stage) does not fit the model: \(error)")
+            }
+        }
         let report = mismatches(with: model)
         if strict && !report.isComplete {
             throw CheckpointError.stateMismatch(file: file, model: self.model, preset: preset,
                                                 missing: report.missing, unexpected: report.unexpected,
                                                 misshaped: report.misshaped)
         }
-        let weights = useEMA && !ema.isEmpty ? ema : parameters
         for (name, p) in model.namedParameters() {
-            if let v = weights[name], v.shape == p.shape { p.value = v.copy() }
+            // EMA weights where the EMA covers the parameter, the raw weights elsewhere.
+            if let v = (useEMA ? ema[name] : nil) ?? parameters[name], v.shape == p.shape { p.value = v.copy() }
         }
         for (name, b) in model.namedBuffers() {
             if let v = buffers[name], v.shape == b.shape { b.value = v.copy() }

@@ -41,6 +41,7 @@ extension Checkpoint {
         try file.setAttribute("preset", .string(preset))
         try file.setAttribute("config", .string(String(decoding: configJSON, as: UTF8.self)))
         try file.setAttribute("step", .int(step))
+        if stage != 0 { try file.setAttribute("stage", .int(stage)) }
         try file.setAttribute("seed", .int(Int(Int64(bitPattern: seed))))
         try file.setAttribute("zooVersion", .string(zooVersion))
         if let trainingJSON { try file.setAttribute("training", .string(String(decoding: trainingJSON, as: UTF8.self))) }
@@ -141,12 +142,17 @@ extension Checkpoint {
         let version = try file.intAttribute("formatVersion")
         guard version <= formatVersion else { throw CheckpointError.newerFormat(file: path, version: version) }
         let training = try file.attribute("training")?.stringValue
-        return Checkpoint(
+        var checkpoint = Checkpoint(
             model: try file.stringAttribute("model"), preset: try file.attribute("preset")?.stringValue ?? "",
             configJSON: Data(try file.stringAttribute("config").utf8), step: try file.intAttribute("step"),
             seed: UInt64(bitPattern: Int64(try file.attribute("seed")?.intValue ?? 0)), parameters: [:],
             trainingJSON: training.map { Data($0.utf8) },
             zooVersion: try file.attribute("zooVersion")?.stringValue ?? "unknown")
+        checkpoint.stage = try file.attribute("stage")?.intValue ?? 0
+        guard checkpoint.stage >= 0 else {
+            throw CheckpointError.unreadable(file: path, reason: "root attribute stage is \(checkpoint.stage), not ≥ 0")
+        }
+        return checkpoint
     }
 
     /// Every float32 dataset below `group`, keyed by its path relative to the group.

@@ -64,11 +64,45 @@ public struct SamplerSettings: Codable, Sendable, Equatable, CustomStringConvert
     }
 
     /// Checks the fields against a schedule of `stepCount` steps.
+    /// - Throws: `SamplerError.invalid` saying which field is wrong.
     public func validate(stepCount: Int) throws {
         if let steps, !(1...stepCount).contains(steps) {
-            throw PredictorError.invalidConfig("sampler steps must be in 1...\(stepCount), got \(steps)")
+            throw SamplerError.invalid("sampler steps must be in 1...\(stepCount), got \(steps)")
         }
-        guard eta >= 0, eta.isFinite else { throw PredictorError.invalidConfig("DDIM eta must be ≥ 0, got \(eta)") }
+        guard eta >= 0, eta.isFinite else { throw SamplerError.invalid("DDIM eta must be ≥ 0, got \(eta)") }
+    }
+
+    /// Settings from their text form: "ddpm", "ddim:K" (η = 0) or "ddim:K:ETA" (case-insensitive).
+    /// - Throws: `SamplerError.invalid` saying what is wrong with `text`.
+    public init(parsing text: String) throws {
+        let parts = text.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        func bad(_ why: String) -> SamplerError {
+            SamplerError.invalid("\(why) (expected ddpm, ddim:K or ddim:K:ETA, e.g. ddim:50 or ddim:25:1)")
+        }
+        switch parts[0] {
+        case "ddpm":
+            guard parts.count == 1 else { throw bad("ddpm takes no step count (it visits all N steps)") }
+            self = .ddpm
+        case "ddim":
+            guard parts.count == 2 || parts.count == 3 else { throw bad("give the step count K") }
+            guard let steps = Int(parts[1]), steps >= 1 else { throw bad("K must be a positive integer") }
+            var eta = 0.0
+            if parts.count == 3 {
+                guard let value = Double(parts[2]), value >= 0, value.isFinite else { throw bad("ETA must be a number ≥ 0") }
+                eta = value
+            }
+            self = .ddim(steps: steps, eta: eta)
+        default:
+            throw bad("unknown sampler '\(parts[0])'")
+        }
+    }
+
+    /// The text form `init(parsing:)` reads ("ddpm", "ddim:K:ETA"; "ddim" alone when K is all N).
+    public var text: String {
+        switch kind {
+        case .ddpm: return "ddpm"
+        case .ddim: return "ddim" + (steps.map { ":\($0)" } ?? "") + (steps == nil ? "" : ":\(eta)")
+        }
     }
 
     /// The sampler these settings describe.
@@ -89,8 +123,16 @@ public struct SamplerSettings: Codable, Sendable, Equatable, CustomStringConvert
     }
 }
 
-/// A model whose sampler can be chosen after it is built (`zoo sample --sampler ddim --steps 50 --eta 1`).
-/// The CLI casts `any VideoPredictor` to it and sets `samplerSettings` before `predict`.
+/// Sampler settings that cannot be used.
+public enum SamplerError: Error, CustomStringConvertible, Equatable {
+    case invalid(String)
+    public var description: String {
+        switch self { case let .invalid(message): return message }
+    }
+}
+
+/// A model whose sampler can be chosen after it is built. Users reach it through the model's option
+/// "sampler" (`zoo sample --set sampler=ddim:50`, or `--sampler ddim:50`).
 public protocol DiffusionSampling: AnyObject {
     /// The sampler `predict` uses. Setting invalid settings traps; check with `validate(stepCount:)`.
     var samplerSettings: SamplerSettings { get set }

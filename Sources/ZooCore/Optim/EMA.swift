@@ -40,6 +40,11 @@ public final class EMA {
         }
     }
 
+    /// Starts shadows for the parameters it does not average yet (a growing model's new stage), as copies.
+    public func include(_ parameters: [(String, Parameter)]) {
+        for (name, p) in parameters where shadow[name] == nil { shadow[name] = p.value.copy() }
+    }
+
     /// shadow ← current (a hard copy).
     public func copy(from parameters: [(String, Parameter)]) {
         for (name, p) in parameters { shadow[name] = p.value.copy() }

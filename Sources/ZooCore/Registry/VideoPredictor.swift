@@ -63,36 +63,6 @@ public struct StepLosses: Sendable, Equatable, Sequence {
     public var allFinite: Bool { values.allSatisfy(\.isFinite) }
 }
 
-/// The optimizers of a model by group name ("model" for most; "generator" and "discriminator" for GANs),
-/// each with the named parameters it updates.
-public final class OptimizerGroup {
-    public struct Member {
-        public let optimizer: Optimizer
-        public let parameters: [(String, Parameter)]
-        /// The learning-rate schedule the trainer applies before each step.
-        public let schedule: LearningRateSchedule
-    }
-
-    public private(set) var members: [(String, Member)] = []
-
-    public init() {}
-
-    /// Adds a group. Names must be unique.
-    public func add(_ name: String, optimizer: Optimizer, parameters: [(String, Parameter)],
-                    schedule: LearningRateSchedule? = nil) {
-        precondition(!members.contains { $0.0 == name }, "optimizer group \(name) added twice")
-        members.append((name, Member(optimizer: optimizer, parameters: parameters,
-                                     schedule: schedule ?? .constant(optimizer.learningRate))))
-    }
-
-    public subscript(name: String) -> Member? { members.first { $0.0 == name }?.1 }
-
-    /// Sets every optimizer's learning rate for `step` from its schedule.
-    public func applySchedules(step: Int) {
-        for (_, m) in members { m.optimizer.learningRate = m.schedule.learningRate(at: step) }
-    }
-}
-
 /// Training settings a model proposes for itself (the trainer's defaults; the CLI may override).
 public struct TrainingDefaults: Codable, Sendable, Equatable {
     public var steps: Int
@@ -133,7 +103,10 @@ public protocol VideoPredictor: Module {
     func configJSON() throws -> Data
     /// The model's own training defaults.
     var trainingDefaults: TrainingDefaults { get }
-    /// Creates the optimizers for `learningRate` (GANs make two groups).
+    /// Creates the optimizer groups. `learningRate` is the run's base rate (`trainingDefaults.learningRate`
+    /// or the user's `--lr`); a model with several groups (a GAN's generator and discriminator) derives
+    /// each group's rate from it and builds each optimizer with its own betas and weight decay, and says
+    /// per group whether the trainer's EMA covers it.
     func makeOptimizers(learningRate: Double) -> OptimizerGroup
     /// One training step on `batch` ([B, T, C, H, W] in [-1, 1]): forward, backward, optimizer updates.
     /// - Returns: the named losses of the step.
@@ -143,6 +116,58 @@ public protocol VideoPredictor: Module {
     func predict(context: Tensor, frameCount: Int, sampleCount: Int, rng: inout RandomGenerator) -> Tensor
     /// How the shared conformance suite exercises the model (the default suits most models).
     var conformanceHints: ConformanceHints { get }
+
+    // MARK: Growing models (progressive GANs). The defaults describe a model with one stage.
+
+    /// The training stage the model should be in for training step `step` (0, 1, 2, …).
+    func stage(forStep step: Int) -> Int
+    /// The stage the model is in now (stored in checkpoints).
+    var stage: Int { get }
+    /// Moves the model to `stage`, creating the parameters that stage adds. New parameters must be drawn
+    /// from a generator the model derives itself (e.g. from its config's seed and the stage), never from
+    /// the trainer's, so that a resumed run equals one that never stopped. The trainer calls it before the
+    /// first step of a stage and then rebuilds the optimizers (`makeOptimizers`: fresh state, the reset);
+    /// loading a checkpoint calls it before the weights are loaded.
+    func enterStage(_ stage: Int) throws
+
+    // MARK: Options
+
+    /// Settings a user may change on a built or loaded model without retraining (e.g. a diffusion
+    /// model's sampler); the CLI offers them as `--set NAME=VALUE` and `zoo info` lists them.
+    var options: [ModelOption] { get }
+    /// Sets option `name` from its text form; throws `PredictorError.unknownOption` or `.invalidOption`.
+    func setOption(_ name: String, to value: String) throws
+}
+
+/// A model whose whole configuration is one Codable value: `configJSON()` comes for free.
+public protocol ConfiguredPredictor: VideoPredictor {
+    associatedtype Config: Codable
+    /// The config the model was built from.
+    var config: Config { get }
+}
+
+extension ConfiguredPredictor {
+    /// The config as sorted-key JSON.
+    public func configJSON() throws -> Data { try sortedJSON(config) }
+}
+
+/// A setting of a model that `setOption(_:to:)` changes (see `VideoPredictor.options`).
+public struct ModelOption: Sendable, Equatable {
+    /// The name after `--set`, e.g. "sampler".
+    public var name: String
+    /// One line for `zoo info` and errors.
+    public var summary: String
+    /// The form of its value, e.g. "ddpm|ddim:K[:ETA]".
+    public var valueName: String
+    /// Its current value in the text form `setOption` accepts.
+    public var current: String
+
+    public init(name: String, summary: String, valueName: String, current: String) {
+        self.name = name
+        self.summary = summary
+        self.valueName = valueName
+        self.current = current
+    }
 }
 
 /// What the conformance suite (Tests/ModelTests) needs to know about a model beyond the protocol.
@@ -156,19 +181,49 @@ public struct ConformanceHints: Sendable, Equatable {
     public var overfitLearningRate: Double?
     /// Training steps over which every parameter must receive a nonzero gradient.
     public var gradientSteps: Int
+    /// Parameter-name prefixes exempt from the nonzero-gradient check (layers of stages not reached
+    /// within `gradientSteps`); every other parameter is still checked.
+    public var untrainedParameters: [String]
+    /// A step at which the preset under test changes stage (growing models): the suite trains across it
+    /// and checks that a run resumed just after it equals one that never stopped.
+    public var stageChangeStep: Int?
 
     /// The defaults: the first loss, 40 steps at the model's learning rate, gradients over 2 steps.
     public init(overfitLoss: String? = nil, overfitSteps: Int = 40, overfitLearningRate: Double? = nil,
-                gradientSteps: Int = 2) {
+                gradientSteps: Int = 2, untrainedParameters: [String] = [], stageChangeStep: Int? = nil) {
         self.overfitLoss = overfitLoss
         self.overfitSteps = overfitSteps
         self.overfitLearningRate = overfitLearningRate
         self.gradientSteps = gradientSteps
+        self.untrainedParameters = untrainedParameters
+        self.stageChangeStep = stageChangeStep
     }
 }
 
 extension VideoPredictor {
     public var conformanceHints: ConformanceHints { ConformanceHints() }
+    public func stage(forStep step: Int) -> Int { 0 }
+    public var stage: Int { 0 }
+    public func enterStage(_ stage: Int) throws {
+        guard stage == 0 else {
+            throw PredictorError.invalidConfig("\(modelName) has one training stage; stage \(stage) does not exist")
+        }
+    }
+    public var options: [ModelOption] { [] }
+    public func setOption(_ name: String, to value: String) throws {
+        throw PredictorError.unknownOption(model: modelName, name: name, known: options.map(\.name))
+    }
+
+    /// Sets each `NAME=VALUE` of `assignments` (the CLI's `--set`); throws naming the first bad one.
+    public func setOptions(_ assignments: [String]) throws {
+        for text in assignments {
+            guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
+                throw PredictorError.invalidOption(model: modelName, name: text, value: "",
+                                                   reason: "expected NAME=VALUE")
+            }
+            try setOption(String(text[..<eq]), to: String(text[text.index(after: eq)...]))
+        }
+    }
 }
 
 /// Errors a predictor or the registry reports to users.
@@ -177,6 +232,8 @@ public enum PredictorError: Error, CustomStringConvertible, Equatable {
     case unknownPreset(model: String, preset: String, known: [String])
     case invalidConfig(String)
     case contractMismatch(String)
+    case unknownOption(model: String, name: String, known: [String])
+    case invalidOption(model: String, name: String, value: String, reason: String)
 
     public var description: String {
         switch self {
@@ -187,6 +244,18 @@ public enum PredictorError: Error, CustomStringConvertible, Equatable {
             return "model '\(model)' has no preset '\(preset)'. Presets: \(known.joined(separator: ", "))."
         case let .invalidConfig(message): return "invalid config: \(message)"
         case let .contractMismatch(message): return message
+        case let .unknownOption(model, name, known):
+            return "--set \(name): \(model) has no option '\(name)'. "
+                + (known.isEmpty ? "It has no options." : "Options: \(known.joined(separator: ", ")).")
+        case let .invalidOption(model, name, value, reason):
+            return "--set \(name)\(value.isEmpty ? "" : "=" + value): \(reason) (model \(model))"
         }
     }
+}
+
+/// A Codable value as JSON with sorted keys (stable bytes for checkpoints and comparisons).
+public func sortedJSON<T: Encodable>(_ value: T) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return try encoder.encode(value)
 }

@@ -63,7 +63,8 @@ public final class Trainer {
     /// The evaluation result at the end (also in the summary).
     public private(set) var lastEvaluation: EvaluationResult?
 
-    private let parameters: [(String, Parameter)]
+    /// Every parameter of the model in its current stage.
+    private var parameters: [(String, Parameter)] { model.namedParameters() }
     private var clock = Date()
     private var lastSaved: (step: Int, path: String)?
     private var csv: CSVLog?
@@ -81,7 +82,6 @@ public final class Trainer {
         self.run = run
         self.reporter = reporter
         self.stop = stop
-        parameters = model.namedParameters()
     }
 
     /// A trainer over prepared data.
@@ -101,16 +101,19 @@ public final class Trainer {
     ///   `checkpoint` does not fit or a write fails, `BatcherError` when the data holds no clip.
     public func run(resumeFrom checkpoint: Checkpoint? = nil, checkpointPath: String = "checkpoint") throws -> TrainingSummary {
         try settings.validate()
-        let optimizers = model.makeOptimizers(learningRate: settings.learningRate)
-        var ema: EMA?
-        if let decay = settings.emaDecay, !parameters.isEmpty {
-            ema = EMA(decay: decay, updateEvery: settings.emaEvery, startStep: settings.emaStart, parameters: parameters)
-        }
         var rng = RandomGenerator(seed: settings.trainerSeed)
         var step = 0
         if let checkpoint {
-            try restore(checkpoint, path: checkpointPath, optimizers: optimizers, ema: ema, rng: &rng)
+            // The weights first: loading enters the checkpoint's stage, which decides the optimizer groups.
+            try checkpoint.load(into: model, file: checkpointPath, strict: true)
             step = checkpoint.step
+        } else {
+            try enterStageIfNeeded(step: 0)
+        }
+        var optimizers = model.makeOptimizers(learningRate: settings.learningRate)
+        var ema = makeEMA(optimizers)
+        if let checkpoint {
+            try restore(checkpoint, path: checkpointPath, optimizers: optimizers, ema: ema, rng: &rng)
             if let run { lastSaved = (step, run.lastCheckpoint) }
         }
         if let run {
@@ -137,6 +140,14 @@ public final class Trainer {
             while step < settings.steps {
                 if stop.isSet { outcome = .interrupted; break }
                 if let limit = settings.timeLimit, Date().timeIntervalSince(clock) >= limit { outcome = .timeLimit; break }
+                if try enterStageIfNeeded(step: step) {
+                    // A growing model's new stage: fresh optimizers (the reset), the EMA extended to the
+                    // stage's new parameters.
+                    optimizers = model.makeOptimizers(learningRate: settings.learningRate)
+                    ema?.include(optimizers.emaParameters)
+                    reporter.report(.message("\(model.modelName): stage \(model.stage) from step \(step) "
+                                             + "(\(model.parameterCount) parameters); optimizers reset"))
+                }
                 optimizers.applySchedules(step: step)
                 guard let batch = try batcher.next() else { break }
                 losses = model.trainStep(batch, optimizers: optimizers, step: step, rng: &rng)
@@ -144,7 +155,7 @@ public final class Trainer {
                 if let bad = losses.first(where: { !$0.1.isFinite }) {
                     throw TrainingError.nonFinite(step: step, what: "loss \(bad.0)", lastGoodCheckpoint: lastSaved?.path)
                 }
-                ema?.step(step - 1, parameters: parameters)
+                ema?.step(step - 1, parameters: optimizers.emaParameters)
                 let lr = optimizers.members.map { ("lr" + ($0.0 == "model" ? "" : "/" + $0.0), $0.1.optimizer.learningRate) }
                 csv?.log(step: step, elapsed: Date().timeIntervalSince(clock),
                          losses.map { ($0.0, Double($0.1)) } + lr)
@@ -165,6 +176,22 @@ public final class Trainer {
         reporter.report(.runEnd(end, outcome))
         return TrainingSummary(outcome: outcome, step: step, losses: losses, checkpoint: lastSaved?.path,
                                evaluation: lastEvaluation, seconds: end.elapsed)
+    }
+
+    /// The EMA the settings ask for, over the groups the model lets it cover (nil: none).
+    private func makeEMA(_ optimizers: OptimizerGroup) -> EMA? {
+        let covered = optimizers.emaParameters
+        guard let decay = settings.emaDecay, !covered.isEmpty else { return nil }
+        return EMA(decay: decay, updateEvery: settings.emaEvery, startStep: settings.emaStart, parameters: covered)
+    }
+
+    /// Moves a growing model to the stage of `step` when it is elsewhere; whether it moved.
+    @discardableResult
+    private func enterStageIfNeeded(step: Int) throws -> Bool {
+        let wanted = model.stage(forStep: step)
+        guard wanted != model.stage else { return false }
+        try model.enterStage(wanted)
+        return true
     }
 
     /// The run's state as a checkpoint (what `save` writes).
@@ -196,7 +223,6 @@ public final class Trainer {
 
     private func restore(_ checkpoint: Checkpoint, path: String, optimizers: OptimizerGroup, ema: EMA?,
                          rng: inout RandomGenerator) throws {
-        try checkpoint.load(into: model, file: path, strict: true)
         guard checkpoint.step <= settings.steps else {
             throw TrainingError.resumeMismatch("\(path) is at step \(checkpoint.step), past the run's \(settings.steps) steps")
         }

@@ -91,6 +91,11 @@ public final class CollectingReporter: TrainingReporter {
     public var stepLosses: [StepLosses] {
         events.compactMap { if case .stepEnd(let s) = $0 { return s.losses }; return nil }
     }
+
+    /// The text of every `message` event, in order.
+    public var messages: [String] {
+        events.compactMap { if case .message(let text) = $0 { return text }; return nil }
+    }
 }
 
 /// Text formatting shared by the reporters.

@@ -28,7 +28,7 @@ public struct TwoFrameConfig: Codable, Sendable, Equatable {
 }
 
 /// x̂ₜ₊₁ = xₜ + conv₂(relu(conv₁([xₜ, xₜ − xₜ₋₁]))), deterministic.
-public final class TwoFramePredictor: VideoPredictor {
+public final class TwoFramePredictor: ConfiguredPredictor {
     public let config: TwoFrameConfig
     let conv1: Conv2d
     let conv2: Conv2d
@@ -48,7 +48,6 @@ public final class TwoFramePredictor: VideoPredictor {
     public var modelName: String { "two-frame" }
     public var contract: ClipContract { config.contract }
     public var isStochastic: Bool { false }
-    public func configJSON() throws -> Data { try sortedJSON(config) }
 
     public var trainingDefaults: TrainingDefaults {
         TrainingDefaults(steps: 500, batchSize: 8, clipLength: contract.clipLength, learningRate: config.learningRate)
@@ -70,8 +69,7 @@ public final class TwoFramePredictor: VideoPredictor {
             loss = loss + mseLoss(predicted, x.selecting(axis: 1, t))
         }
         loss = loss / Float(batch.frameCount - 2)
-        guard let model = optimizers["model"] else { preconditionFailure("two-frame: no 'model' optimizer") }
-        model.optimizer.update(model.parameters, gradients: gradients(of: loss, wrt: model.parameters))
+        optimizers.minimize(loss)                     // gradients of the "model" group, one Adam step
         return StepLosses(["mse": loss.item])
     }
 

@@ -4,8 +4,9 @@ import Foundation
 import ModelZoo
 @testable import ZooCore
 
-/// Every registered model plus the README's worked example (which must pass the same suite).
-let registryUnderTest = ModelRegistry(defaultRegistry.all + [TwoFramePredictor.entry])
+/// Every registered model plus the README's worked example and the GAN-shaped growing test model (which
+/// must pass the same suite).
+let registryUnderTest = ModelRegistry(defaultRegistry.all + [TwoFramePredictor.entry, GrowingGAN.entry])
 
 /// The preset the suite uses: "tiny" where the model has one, else its default.
 func testPreset(_ entry: ModelEntry) -> String {
@@ -72,7 +73,9 @@ final class GradientProbe: Optimizer {
     /// Replaces every optimizer of `group` with a probe (same group names and parameters).
     static func probing(_ group: OptimizerGroup) -> OptimizerGroup {
         let probes = OptimizerGroup()
-        for (name, member) in group.members { probes.add(name, optimizer: GradientProbe(), parameters: member.parameters) }
+        for (name, member) in group.members {
+            probes.add(name, optimizer: GradientProbe(), parameters: member.parameters, ema: member.ema)
+        }
         return probes
     }
 }

@@ -75,6 +75,6 @@ private func run(_ sampler: any Sampler, shape: [Int], seed: UInt64) -> Tensor {
     @Test func ddimVisitsEvenlySpacedSteps() {
         let s = DDIMSampler(schedule: .cosine(steps: 1600), steps: 5)
         #expect(s.timesteps == [1599, 1199, 800, 400, 0])
-        #expect(throws: PredictorError.self) { try SamplerSettings.ddim(steps: 2000).validate(stepCount: 1600) }
+        #expect(throws: SamplerError.self) { try SamplerSettings.ddim(steps: 2000).validate(stepCount: 1600) }
     }
 }
