@@ -9,7 +9,12 @@
 // in column-major terms): row blocks of any multiple of 12 rows give bitwise-equal results, blocks of 8,
 // 16, 32, 64, 128 or 256 rows do not (consistent with its driver handing rows to the kernel in chunks of
 // three 4-row tiles), and blocks of C's columns differ for nearly every size tried, so zoo splits rows only,
-// at multiples of `splitAlignment` (48). Tests/ZooCoreTests/Kernels/BLASSplitTests.swift checks this.
+// at multiples of `splitAlignment` (48). The AVX-512 kernels (SkylakeX, Cooperlake) add a second rule:
+// OpenBLAS 0.3.21 sends products of at most 100³ multiply-adds to a separate small-matrix kernel that
+// rounds differently (measured on a Cooperlake Xeon: a block of C's rows matched the one call exactly
+// when its rows·N·K was above 1,000,000 and differed below, at every alignment). So no block is ever that
+// small unless the whole product is (then it runs as one call), on every CPU alike.
+// Tests/ZooCoreTests/Kernels/BLASSplitTests.swift checks this.
 
 import CBLAS
 import Synchronization
@@ -32,6 +37,9 @@ public enum BLAS {
     static let splitAlignment = 48
     /// Products below this many multiply-adds run as one call (a split costs tens of µs of dispatch).
     static let splitMinimumMACs = 1 << 21
+    /// OpenBLAS's small-matrix path takes products of at most this many multiply-adds (AVX-512 kernels);
+    /// every block of a split product stays above it (see the note at the top).
+    static let smallKernelMACs = 1_000_000
 
     /// Row-major C = alpha · op(A) · op(B) + beta · C, with op = transpose when the flag is set.
     /// Large products are split over `threadCount` threads by blocks of C's rows (see the note at the top
@@ -53,21 +61,33 @@ public enum BLAS {
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
                       c: UnsafeMutablePointer<Float>, ldc: Int, blocks: Int) {
         _ = ready
-        let per = (m + Swift.max(1, blocks) - 1) / Swift.max(1, blocks)
-        let step = (per + splitAlignment - 1) / splitAlignment * splitAlignment
-        let parts = (m + step - 1) / Swift.max(1, step)
-        if parts <= 1 || n == 0 || k == 0 {
+        let parts = rowBlocks(m: m, n: n, k: k, blocks: blocks)
+        if parts.count <= 1 {
             zoo_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a,
                       Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             return
         }
-        Parallel.forThreads(parts) { p in
-            let first = p * step, rows = Swift.min(step, m - first)
+        Parallel.forThreads(parts.count) { p in
+            let first = parts[p].lowerBound, rows = parts[p].count
             // Rows of op(A): rows of A, or columns of A when it is transposed.
             let ap = transposeA ? a + first : a + first * lda
             zoo_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(rows), Int32(n), Int32(k), alpha, ap,
                       Int32(lda), b, Int32(ldb), beta, c + first * ldc, Int32(ldc))
         }
+    }
+
+    /// The blocks of C's rows an m x n x k product is split into for (at most) `blocks` threads: starts at
+    /// multiples of `splitAlignment`, and every block above the small-matrix path's size (the note at the top).
+    static func rowBlocks(m: Int, n: Int, k: Int, blocks: Int) -> [Range<Int>] {
+        guard m > 0, n > 0, k > 0, blocks > 1 else { return [0..<m] }
+        let per = (m + blocks - 1) / blocks
+        // Rows a block needs to stay out of the small-matrix path: rows · n · k > smallKernelMACs.
+        let minimumRows = smallKernelMACs / (n * k) + 1
+        let step = (Swift.max(per, minimumRows) + splitAlignment - 1) / splitAlignment * splitAlignment
+        var parts = (m + step - 1) / step
+        // A short last block joins the one before it.
+        if parts > 1 && m - (parts - 1) * step < minimumRows { parts -= 1 }
+        return (0..<parts).map { p in p * step ..< (p == parts - 1 ? m : (p + 1) * step) }
     }
 
     /// Threads one large sgemm is split over (zoo's own split, by blocks of C's rows; OpenBLAS itself always

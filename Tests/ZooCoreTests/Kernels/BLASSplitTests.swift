@@ -83,9 +83,33 @@ let sgemmProducts: [SgemmProduct] = [
     SgemmProduct(m: 193, n: 191, k: 129, transposeA: true, transposeB: true, alpha: 0.5, beta: 1, seed: 6),
     SgemmProduct(m: 520, n: 33, k: 700, alpha: 2, beta: 0.25, seed: 7),
     SgemmProduct(m: 9, n: 1031, k: 517, transposeB: true, beta: 1, seed: 8),
+    // Split for real into 2-7 blocks, with blocks of N not a multiple of 16 near the small-matrix size.
+    SgemmProduct(m: 900, n: 70, k: 300, seed: 9),
+    SgemmProduct(m: 1000, n: 33, k: 700, alpha: 2, beta: 0.25, seed: 10),
 ]
 
 @Suite struct BLASSplit {
+    @Test func blocksAreAlignedCoverTheRowsAndStayAboveTheSmallMatrixSize() {
+        for (m, n, k) in [(900, 70, 300), (1000, 33, 700), (4096, 300, 500), (300, 70, 90), (96, 1024, 1024)] {
+            for threads in 1...7 {
+                let blocks = BLAS.rowBlocks(m: m, n: n, k: k, blocks: threads)
+                #expect(blocks.first?.lowerBound == 0 && blocks.last?.upperBound == m)
+                #expect(zip(blocks, blocks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+                #expect(blocks.allSatisfy { $0.lowerBound % BLAS.splitAlignment == 0 })
+                #expect(blocks.count <= threads)
+                if blocks.count > 1 {
+                    #expect(blocks.allSatisfy { $0.count * n * k > BLAS.smallKernelMACs }, "\(m)x\(n)x\(k) \(blocks)")
+                }
+            }
+        }
+        // The products the bitwise test relies on are split for real.
+        #expect(BLAS.rowBlocks(m: 900, n: 70, k: 300, blocks: 4).count == 4)
+        #expect(BLAS.rowBlocks(m: 1000, n: 33, k: 700, blocks: 7).count >= 5)
+        #expect(BLAS.rowBlocks(m: 4096, n: 300, k: 500, blocks: 2).count == 2)
+        // 300 x 70 x 90 would leave a block below the small-matrix size: one call.
+        #expect(BLAS.rowBlocks(m: 300, n: 70, k: 90, blocks: 2).count == 1)
+    }
+
     @Test(arguments: sgemmProducts)
     func splitIsBitwiseEqualToOneCall(_ p: SgemmProduct) {
         let whole = p.run(blocks: 1)
