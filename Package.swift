@@ -2,9 +2,10 @@
 // The zoo: stochastic video prediction in Swift (Residual Video Diffusion and baselines).
 import PackageDescription
 
-/// ZooCore's hot loops run on unsafe buffers; release builds drop bounds and exclusivity checks there.
-let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+/// The kernels' hot loops run on unsafe buffers; release builds drop exclusivity checks there. Everything
+/// else keeps Swift's checks (preconditions, overflow, bounds) in release builds.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -12,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "zoo", targets: ["zoo"]),
+        .executable(name: "zoo-bench", targets: ["zoo-bench"]),
         .library(name: "ZooCore", targets: ["ZooCore"]),
     ],
     dependencies: [
@@ -25,22 +27,46 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
-        .target(name: "ZooCore", dependencies: ["CBLAS", "CHDF5", "CPNG"], swiftSettings: fastMath),
+        // C: process-level support (malloc settings a program opts into, the autodiff recording switch).
+        .target(name: "CSupport", path: "Sources/CSupport"),
+        // ZooCore: the backend in layers, each a target that can only import the ones below it
+        // (Tests/ZooCLITests/LayeringTests.swift checks Package.swift and the imports).
+        .target(name: "ZooTensor", dependencies: ["CBLAS", "CSupport"], path: "Sources/ZooCore/ZooTensor",
+                swiftSettings: kernelSettings),
+        .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooCore/ZooNN"),
+        .target(name: "ZooData", dependencies: ["ZooTensor", "CBLAS", "CSupport", "CHDF5", "CPNG"], path: "Sources/ZooCore/ZooData"),
+        .target(name: "ZooMetrics", dependencies: ["ZooTensor", "ZooNN", "ZooData"], path: "Sources/ZooCore/ZooMetrics"),
+        .target(name: "ZooRuntime", dependencies: ["ZooTensor", "ZooNN", "ZooData", "ZooMetrics"], path: "Sources/ZooCore/ZooRuntime"),
+        .target(name: "ZooCore", dependencies: ["ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "ZooRuntime"],
+                path: "Sources/ZooCore/ZooCore"),
+        // Models: one target per family; they import ZooCore only (VD configures RVD's network).
+        .target(name: "Baselines", dependencies: ["ZooCore"], path: "Sources/Models/Baselines"),
         .target(name: "RVD", dependencies: ["ZooCore"], path: "Sources/Models/RVD", exclude: ["README.md"]),
         .target(name: "VD", dependencies: ["ZooCore", "RVD"], path: "Sources/Models/VD"),
         .target(name: "SVGLP", dependencies: ["ZooCore"], path: "Sources/Models/SVGLP"),
         .target(name: "IVRNN", dependencies: ["ZooCore"], path: "Sources/Models/IVRNN"),
         .target(name: "GANs", dependencies: ["ZooCore"], path: "Sources/Models/GANs"),
-        .target(name: "ModelZoo", dependencies: ["ZooCore", "RVD", "VD", "SVGLP", "IVRNN", "GANs"]),
+        // The registry: the one list of models.
+        .target(name: "ModelZoo", dependencies: ["ZooCore", "Baselines", "RVD", "VD", "SVGLP", "IVRNN", "GANs"]),
+        // The command line; it reaches models only through the registry.
         .target(name: "ZooCLI", dependencies: [
-            "ZooCore", "ModelZoo", "RVD",
+            "ZooCore", "ModelZoo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], swiftSettings: fastMath),
-        .executableTarget(name: "zoo", dependencies: ["ZooCLI"]),
-        .testTarget(name: "ZooCoreTests", dependencies: ["ZooCore"],
+        ]),
+        .executableTarget(name: "zoo", dependencies: ["ZooCore", "ZooCLI"]),
+        // Benchmarks against PyTorch: a target and executable of their own (`zoo bench` runs `zoo-bench`).
+        .target(name: "ZooBench", dependencies: [
+            "ZooCore", "ZooCLI", "RVD",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "zoo-bench", dependencies: ["ZooCore", "ZooBench"]),
+        .testTarget(name: "ZooCoreTests", dependencies: ["ZooCore", "ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "ZooRuntime"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooCore", "RVD"]),
-        .testTarget(name: "ModelTests", dependencies: ["ZooCore", "ModelZoo", "RVD", "VD"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooCore", "RVD", "Baselines"]),
+        .testTarget(name: "ZooBenchTests", dependencies: ["ZooBench", "ZooCLI", "ZooCore", "RVD"]),
+        .testTarget(name: "ModelTests", dependencies: ["ZooCore", "ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "ZooRuntime",
+                                                     "ModelZoo", "Baselines", "RVD", "VD"],
+                    resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 // The one list of registered models. A model joins the zoo with one line here (and its target in
 // Package.swift); the conformance suite in Tests/ModelTests then covers it automatically.
+import Baselines
 import RVD
 import VD
 import ZooCore

@@ -18,7 +18,7 @@ public struct DoctorReport: Codable, Equatable {
     public static func gather(probe: Bool) -> DoctorReport {
         let system = SystemInfo.current()
         let verdict = KernelVerdict.judge(system.openBLAS, features: system.cpu.features)
-        let rate = probe && verdict.level != "error" ? Benchmark.sgemmProbe(n: 1024, seconds: 0.2) : nil
+        let rate = probe && verdict.level != "error" ? BLAS.probeGFLOPS(n: 1024, seconds: 0.2) : nil
         return DoctorReport(system: system, sgemmProbeGFLOPS: rate, sgemmProbeSize: 1024, verdict: verdict)
     }
 

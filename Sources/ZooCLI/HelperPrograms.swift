@@ -13,7 +13,7 @@ import Foundation
 ///   - what: the file in words for messages ("converter script").
 ///   - option: the flag that names the file explicitly ("--converter").
 /// - Throws: `ZooError` naming the missing file and the flag.
-func locateSourceTreeFile(_ relative: String, explicit: String?, what: String, option: String) throws -> String {
+package func locateSourceTreeFile(_ relative: String, explicit: String?, what: String, option: String) throws -> String {
     let fm = FileManager.default
     if let explicit {
         guard fm.fileExists(atPath: explicit) else { throw ZooError("\(option) \(explicit): no \(what) there") }
@@ -40,7 +40,7 @@ func locateSourceTreeFile(_ relative: String, explicit: String?, what: String, o
 ///   - what: the program's job in words, for the message when it cannot start.
 /// - Returns: the exit status and everything it wrote to stdout.
 /// - Throws: `ZooError` when it cannot be started.
-func runProgram(_ program: String, _ arguments: [String], environment: [String: String]? = nil, what: String) throws
+package func runProgram(_ program: String, _ arguments: [String], environment: [String: String]? = nil, what: String) throws
     -> (status: Int32, stdout: Data)
 {
     let process = Process()

@@ -150,8 +150,10 @@ extension Zoo {
         /// copy-last on the clips, samples and seed of the final evaluation `e` (nil for copy-last itself).
         private func copyLastEvaluation(like e: EvaluationResult, model: any VideoPredictor,
                                         data: PreparedData) throws -> EvaluationResult? {
-            guard model.modelName != CopyLast.entry.name else { return nil }
-            let floor = CopyLast(config: CopyLastConfig(contract: model.contract))
+            guard model.modelName != "copy-last" else { return nil }
+            var rng = RandomGenerator(seed: 0)
+            let floor = try defaultRegistry.entry(named: "copy-last")
+                .load(try sortedJSON(["contract": model.contract]), &rng)
             return try Evaluator.evaluate(floor, preset: "-", step: 0, test: data.test, startFrame: data.testStartFrame,
                                           pixelReduction: data.pixelReduction, data: e.data,
                                           settings: EvaluationSettings(clips: e.clips, samples: e.samples, seed: 0)).0

@@ -21,6 +21,6 @@ public struct ZooError: Error, CustomStringConvertible {
 }
 
 /// Writes progress and warnings to stderr (results go to stdout).
-func note(_ text: String) {
+package func note(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }

@@ -1,3 +1,5 @@
 import ZooCLI
+import ZooCore
 
+SystemInfo.tuneMalloc()
 Zoo.main()

@@ -1,5 +1,6 @@
 // HDF5 checkpoints: the layout, strict loading with one error listing every problem, non-strict
 // loading, foreign and damaged files, and atomic writes.
+import Baselines
 import Foundation
 import Testing
 import ZooCore

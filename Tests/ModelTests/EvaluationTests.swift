@@ -1,7 +1,13 @@
 // The evaluation driver, sample strips, animated PNGs, and the progress output.
+import Baselines
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// Sequences whose frames never change: copy-last predicts them perfectly.
 private func staticSequences(count: Int, frames: Int) -> VideoSequenceSet {

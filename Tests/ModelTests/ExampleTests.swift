@@ -1,6 +1,7 @@
 // The worked example of README.md's "Adding a predictor": the document shows exactly the compiled file, and
 // the model trains through the trainer and evaluates like any registered model. (The conformance suite
 // runs on it too: it is part of `registryUnderTest`.)
+import Baselines
 import Foundation
 import Testing
 import ZooCore

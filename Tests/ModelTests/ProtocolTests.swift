@@ -1,6 +1,7 @@
 // The protocol's pieces for GANs and growing models, through the trainer: per-group learning rates and
 // betas, the EMA over the groups that ask for it, a stage change with fresh optimizers, the stage in the
 // checkpoint, and model options.
+import Baselines
 import Foundation
 import Testing
 import ZooCore

@@ -1,5 +1,6 @@
 // The trainer: exact resume, NaN handling, stopping, checkpoint cadence, the run folder, and a model
 // without parameters.
+import Baselines
 import Foundation
 import Testing
 import ZooCore

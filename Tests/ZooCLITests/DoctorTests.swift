@@ -79,8 +79,12 @@ private func mallocUserTuned(_ env: [String: String]) -> Bool {
         .contains { env[$0] != nil } || (env["GLIBC_TUNABLES"]?.contains("glibc.malloc.") ?? false)
 }
 
-@Test func mallocTuningAppliesUnlessTheUserTunedIt() {
+@Test func mallocTuningAppliesWhenTheProgramAsksUnlessTheUserTunedIt() {
     let env = ProcessInfo.processInfo.environment
+    // Linking ZooCore changes nothing (this test process never asked)...
+    #expect(SystemInfo.current().mallocTuning == "glibc defaults (the program did not ask zoo to tune malloc)")
+    // ...until the program calls tuneMalloc(), as the zoo executable does at start.
+    SystemInfo.tuneMalloc()
     let state = SystemInfo.current().mallocTuning
     if env["ZOO_MALLOC"] == "default" {
         #expect(state == "glibc defaults (ZOO_MALLOC=default)")

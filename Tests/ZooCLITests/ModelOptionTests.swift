@@ -1,6 +1,7 @@
 // `--set NAME=VALUE` and its shorthand `--sampler` of zoo sample / eval: the sampler's text form, validation
 // against the model's N, and refusal (naming the flag) for models without the option.
 import ArgumentParser
+import Baselines
 import Foundation
 import RVD
 import Testing

@@ -14,12 +14,6 @@
 extern "C" {
 #endif
 
-/// How malloc is set up for large tensors (see zoo_malloc.c): "tuned by zoo: ...", "as the user set it ...",
-/// or "glibc defaults (...)".
-const char *zoo_malloc_tuning(void);
-/// Bytes malloc holds in separately mapped (mmap) blocks now (glibc's mallinfo2().hblkhd; 0 elsewhere).
-size_t zoo_malloc_mapped_bytes(void);
-
 /// Loads OpenBLAS once (thread-safe). Returns 0 on success; otherwise a message is in zoo_blas_error().
 int zoo_blas_load(void);
 const char *zoo_blas_error(void);
@@ -54,13 +48,3 @@ const char *zoo_cpu_features(void);
 #endif
 #endif
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-/// Whether tensor ops on this thread record autodiff nodes (1) or not (0).
-int zoo_grad_recording(void);
-/// Switches recording on this thread; returns the previous setting.
-int zoo_set_grad_recording(int on);
-#ifdef __cplusplus
-}
-#endif

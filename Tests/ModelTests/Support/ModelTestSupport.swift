@@ -3,6 +3,11 @@
 import Foundation
 import ModelZoo
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// Every registered model plus the README's worked example and the GAN-shaped growing test model (which
 /// must pass the same suite).

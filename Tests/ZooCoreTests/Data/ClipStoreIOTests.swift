@@ -3,6 +3,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 func testStoreMetadata(height: Int = 4, width: Int = 5, channels: Int = 3, clipLength: Int = 2) -> ClipStoreMetadata {
     ClipStoreMetadata(source: "unit test", sourceFormat: "png-folders", height: height, width: width,

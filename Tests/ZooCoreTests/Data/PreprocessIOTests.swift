@@ -7,6 +7,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// Pillow-style test image: ((i*i*31 + i*53 + 7) % 251) as bytes.
 func pillowTestImage(width: Int, height: Int, channels: Int) -> [UInt8] {

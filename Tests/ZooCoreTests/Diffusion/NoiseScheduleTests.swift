@@ -3,6 +3,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 @Suite struct NoiseScheduleTests {
     let cosine = NoiseSchedule.cosine(steps: 1600)

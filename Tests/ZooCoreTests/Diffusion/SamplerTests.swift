@@ -4,6 +4,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// A dummy ε-model: ε̂ = 0.5·x (deterministic, depends on the sample only).
 private func dummyModel(_ x: Tensor, _ t: Int) -> Tensor { 0.5 * x }

@@ -4,6 +4,11 @@
 import Dispatch
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private func random(_ n: Int, _ rng: inout RandomGenerator) -> [Float] { (0..<n).map { _ in rng.uniform(-1, 1) } }
 

@@ -3,6 +3,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// y, dx and dw by the definition: y[n,co,o] = Σ w[co,ci,k] x[n,ci,o·s − p + k·d] (+ b), with the two
 /// adjoints accumulated in the same loop. Double accumulation.

@@ -5,6 +5,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private let timingEnabled = ProcessInfo.processInfo.environment["ZOO_TIMING"] != nil
 

@@ -6,6 +6,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private func randomTensor(_ shape: [Int], _ rng: inout RandomGenerator) -> Tensor {
     Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-2, 2) })

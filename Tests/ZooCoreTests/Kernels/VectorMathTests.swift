@@ -3,6 +3,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// `count` + 1 evenly spaced values from `lo` to `hi`.
 private func sweep(_ lo: Float, _ hi: Float, count: Int) -> [Float] {

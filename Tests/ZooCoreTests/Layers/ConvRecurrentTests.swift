@@ -6,6 +6,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// scale·sin(0.7·i + phase) over the flattened shape (as the PyTorch script's `det`).
 private func det(_ shape: [Int], _ scale: Double, _ phase: Double) -> Tensor {

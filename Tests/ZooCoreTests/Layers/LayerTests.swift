@@ -3,6 +3,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// Random tensor with values in [-1, 1).
 func randomLayerInput(_ shape: [Int], _ rng: inout RandomGenerator) -> Tensor {

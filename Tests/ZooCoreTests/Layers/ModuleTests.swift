@@ -2,6 +2,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// A leaf module with a renamed property and a buffer.
 private final class Leaf: Module {

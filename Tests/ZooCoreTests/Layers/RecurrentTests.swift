@@ -4,6 +4,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private func sig(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
 

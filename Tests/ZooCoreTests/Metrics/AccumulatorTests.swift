@@ -3,6 +3,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private func randomFrames(_ shape: [Int], seed: UInt64) -> Tensor {
     var rng = RandomGenerator(seed: seed)

@@ -2,9 +2,15 @@
 // with the accumulator fed the same clips directly; metrics the clips cannot give become notes; optional
 // weights that are missing become a one-line note saying how to get them.
 
+import Baselines
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// `count` synthetic clips of `frames` frames (synthVideo), as sequences for the evaluator and as [N, T, C, H, W]
 /// floats on the 0-255 scale.

@@ -6,6 +6,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 struct I3DFixture: Decodable {
     struct Clips: Decodable, CustomTestStringConvertible {

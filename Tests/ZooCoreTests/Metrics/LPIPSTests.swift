@@ -5,6 +5,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 struct LPIPSFixture: Decodable {
     struct Case: Decodable, CustomTestStringConvertible {

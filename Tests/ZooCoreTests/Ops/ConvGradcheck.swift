@@ -2,6 +2,11 @@
 // weight gradient (G), 2-D and 3-D, first and second order.
 
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private func row(_ name: String, _ op: Op, _ shapes: [[Int]], _ f: @escaping @Sendable ([Tensor]) -> Tensor) -> GradcheckCase {
     GradcheckCase(name: name, op: op, inputs: shapes.map { GradInput(shape: $0) }, f: f)

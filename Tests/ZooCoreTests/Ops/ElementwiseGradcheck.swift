@@ -1,6 +1,11 @@
 // Gradcheck rows for unary, binary and where primitives, with broadcasting variants.
 
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private func unary(_ name: String, _ op: Op, low: Float = -1, high: Float = 1,
                    _ f: @escaping @Sendable (Tensor) -> Tensor) -> GradcheckCase {

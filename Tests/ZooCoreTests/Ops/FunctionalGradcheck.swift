@@ -2,6 +2,11 @@
 // layer norms, softmax, dropout, losses, pixel norm, minibatch stddev, linear attention.
 
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private func gi(_ shape: [Int], _ low: Float = -1, _ high: Float = 1) -> GradInput {
     GradInput(shape: shape, low: low, high: high)

@@ -3,6 +3,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// All rows, from every contributing list. Add a new list here when a file defines one.
 let allGradcheckCases: [GradcheckCase] = elementwiseCases + reductionCases + movementCases + matmulCases + functionalCases + convCases + poolCases

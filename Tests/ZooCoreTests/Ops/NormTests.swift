@@ -5,6 +5,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// Float32(sin(a·i + b)·s + o) for i in 0..<n, computed in Double (the same inputs the PyTorch script used).
 private func wave(_ n: Int, _ a: Double = 0.37, _ b: Double = 0.1, _ s: Double = 2, _ o: Double = 0.5) -> [Float] {

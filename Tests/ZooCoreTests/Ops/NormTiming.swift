@@ -5,6 +5,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// "median (min)" wall time in milliseconds of `body` over `runs` runs, after `warmup` runs.
 private func milliseconds(runs: Int = 40, warmup: Int = 5, _ body: () -> Void) -> String {

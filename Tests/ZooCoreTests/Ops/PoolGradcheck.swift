@@ -2,6 +2,11 @@
 // gradients are recorded with.
 
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private func one(_ name: String, _ op: Op, _ shape: [Int], _ f: @escaping @Sendable (Tensor) -> Tensor) -> GradcheckCase {
     GradcheckCase(name: name, op: op, inputs: [GradInput(shape: shape)]) { f($0[0]) }

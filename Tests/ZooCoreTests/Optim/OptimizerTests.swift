@@ -7,6 +7,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private let target = Tensor(shape: [2, 2], scalars: [0.3, 0.2, -0.4, 1.5])
 private let weights = Tensor(shape: [2, 2], scalars: [1, 2, 0.5, 3])

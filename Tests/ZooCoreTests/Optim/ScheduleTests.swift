@@ -7,6 +7,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 private func expectRates(_ s: LearningRateSchedule, _ expected: [Double], sourceLocation: SourceLocation = #_sourceLocation) {
     for (k, e) in expected.enumerated() {

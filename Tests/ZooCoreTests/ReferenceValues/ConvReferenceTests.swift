@@ -4,6 +4,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// Runs the ZooCore op named by the case's `op` with the case's geometry.
 private func convolve(_ c: FixtureCase, _ x: Tensor, _ w: Tensor, _ b: Tensor?) -> Tensor {

@@ -9,6 +9,11 @@
 import Foundation
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// A tensor in a fixture: row-major data with its shape.
 struct FixtureTensor: Decodable, Sendable {

@@ -4,6 +4,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 @Test(arguments: fixtureCases("norm.json", prefix: "group_norm"))
 func groupNormFixtureMatchesPyTorch(_ c: FixtureCase) {

@@ -4,6 +4,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// The ZooCore optimizer the case's config describes.
 private func makeOptimizer(_ c: FixtureCase) -> Optimizer {

@@ -4,6 +4,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// Loads the fixture's tensor under each key into its parameter and puts the parameter's leaf back into
 /// `inputs`, so gradients are taken with respect to what the cell used.

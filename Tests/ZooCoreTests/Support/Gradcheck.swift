@@ -2,6 +2,11 @@
 
 import Testing
 @testable import ZooCore
+@testable import ZooData
+@testable import ZooMetrics
+@testable import ZooNN
+@testable import ZooRuntime
+@testable import ZooTensor
 
 /// One input of a gradcheck case: its shape and the open interval its values are drawn from (keep inputs
 /// away from kinks and singularities).

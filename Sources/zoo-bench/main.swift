@@ -1,0 +1,5 @@
+import ZooBench
+import ZooCore
+
+SystemInfo.tuneMalloc()
+ZooBenchCommand.main()
