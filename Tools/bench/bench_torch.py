@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch (CPU) side of `zoo bench`: the same rows as Sources/ZooCore/Benchmark/BenchmarkRows.swift.
+"""PyTorch (CPU) side of `zoo bench`: the same rows as Sources/ZooBench/Rows/BenchmarkRows.swift.
 
 Every row uses the same ids, shapes and work as zoo's, and the same timing: untimed warm-up runs, then
 timed runs (stopping early after --seconds-per-row once --min-repetitions are done), median reported.
