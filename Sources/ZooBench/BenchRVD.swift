@@ -27,8 +27,9 @@ struct RVDBenchRow: Sendable {
         work == .train ? "rvd \(preset) train b\(batch)x\(frames)" : "rvd \(preset) denoiser b\(batch)"
     }
 
-    /// Issue 5's rows (bair64: training step at batch 8 and 1 of 8-frame clips, denoiser at batch 1) and
-    /// the training step of `cpu`, the default preset of `zoo train rvd`, at its own batch and clip length.
+    /// The rows compared with the reference code (bair64: training step at batch 8 and 1 of 8-frame clips,
+    /// denoiser at batch 1) and the training step of `cpu`, the default preset of `zoo train rvd`, at its own
+    /// batch and clip length.
     /// `quick`: one warm-up and two timed runs per row.
     static func all(quick: Bool = false) -> [RVDBenchRow] {
         let bair = RVDConfig.bair64, cpu = RVDConfig.cpu

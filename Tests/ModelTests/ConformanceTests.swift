@@ -2,7 +2,7 @@
 // predict the contract's shape with finite values, train with finite losses and a nonzero gradient for
 // every parameter, overfit one batch, survive a checkpoint round trip and a resume bit for bit, be
 // deterministic for a seed, and round-trip its config through JSON. (timm's registry-driven tests, for
-// video; STYLE.md §7.8.)
+// video.)
 import Foundation
 import Testing
 import ZooCore

@@ -8,8 +8,8 @@ import RVD
 import VD
 
 @Suite struct RVDModel {
-    /// Counts from model-rvd.md §3.5 (and the acceptance list). Building all presets allocates
-    /// about 0.8 GB of weights in turn, so this is one test.
+    /// Counts from docs/models/rvd.md §7. Building all presets allocates about 0.8 GB of weights in
+    /// turn, so this is one test.
     @Test func presetParameterCountsMatchTheReference() throws {
         func count(_ config: RVDConfig) -> (Int, Int, Int, Int) {
             var rng = RandomGenerator(seed: 0)

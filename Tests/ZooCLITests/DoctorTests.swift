@@ -73,7 +73,7 @@ func blas(kernel: String, coreType: String, source: String, recommended: String)
     #expect(OpenBLASKernelTier.best(for: []) == .sse)
 }
 
-/// The environment variables that stop zoo from tuning malloc (the list in Sources/CBLAS/zoo_malloc.c).
+/// The environment variables that stop zoo from tuning malloc (the list in Sources/CSupport/zoo_malloc.c).
 private func mallocUserTuned(_ env: [String: String]) -> Bool {
     ["MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX"]
         .contains { env[$0] != nil } || (env["GLIBC_TUNABLES"]?.contains("glibc.malloc.") ?? false)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch (CPU) side of `zoo bench`: the same rows as Sources/ZooCore/Benchmark/BenchmarkRows.swift.
+"""PyTorch (CPU) side of `zoo bench`: the same rows as Sources/ZooBench/Rows/BenchmarkRows.swift.
 
 Every row uses the same ids, shapes and work as zoo's, and the same timing: untimed warm-up runs, then
 timed runs (stopping early after --seconds-per-row once --min-repetitions are done), median reported.
@@ -83,8 +83,8 @@ def group_norm_rows():
 
 
 def conv_gru_step(x, h, wg, bg, wc, bc):
-    """One ConvGRU step as model-rvd.md §2: [r, u] = sigmoid(gates([x, h])) (reset first, update second);
-    c = tanh(cand([x, r * h])); h' = (1 - u) * h + u * c."""
+    """One ConvGRU step as docs/models/rvd.md §3: [r, u] = sigmoid(gates([x, h])) (reset first, update
+    second); c = tanh(cand([x, r * h])); h' = (1 - u) * h + u * c."""
     gates = torch.sigmoid(F.conv2d(torch.cat([x, h], 1), wg, bg, padding=1))
     r, u = gates.chunk(2, 1)
     c = torch.tanh(F.conv2d(torch.cat([x, r * h], 1), wc, bc, padding=1))

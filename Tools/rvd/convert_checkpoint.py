@@ -14,8 +14,8 @@ Every template parameter must be present with the same shape (strict, as `zoo ev
 
     python Tools/rvd/convert_checkpoint.py --reference model_0.pt --template /tmp/t/last.h5 --out rvd-bair.h5
 
-Layout written (Sources/ZooCore/Checkpoint/Checkpoint.swift): root attributes copied from the template
-(format, formatVersion, model, preset, config, zooVersion; step from the reference), /params/<name>
+Layout written (Sources/ZooCore/ZooRuntime/Checkpoint/Checkpoint.swift): root attributes copied from
+the template (format, formatVersion, model, preset, config, zooVersion; step from the reference), /params/<name>
 (the reference "model" weights, which test_video.py samples with) and /ema/params/<name> (its "ema").
 """
 import argparse

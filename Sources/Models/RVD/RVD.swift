@@ -2,7 +2,7 @@
 //
 // Port of: R. Yang, P. Srivastava, S. Mandt, "Diffusion Probabilistic Modeling for Video Generation",
 // arXiv 2203.09481 (Entropy 2023), reference code github.com/buggyyang/RVD @ 309fbe0
-// (modules/denoising_diffusion.py). Spec with line references: ../shared/reference/model-rvd.md.
+// (modules/denoising_diffusion.py). What the reference does, with file and line: docs/models/rvd.md.
 //
 // Implemented as the released code does it: two recurrent nets read the frames one at a time, the
 // transform net predicts the next frame's mean μ (σ = 1), the context net one feature map per

@@ -1,4 +1,4 @@
-// RVD's building blocks (modules/network_components.py of buggyyang/RVD, model-rvd.md §2), with
+// RVD's building blocks (modules/network_components.py of buggyyang/RVD; docs/models/rvd.md §3), with
 // parameter names equal to the reference state_dict keys: a module lists its children under the keys
 // PyTorch's nn.Sequential / nn.ModuleList / wrapper modules give them ("block.0", "mlp.1", "fn.fn.to_qkv").
 

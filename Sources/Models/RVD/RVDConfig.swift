@@ -1,6 +1,6 @@
 // RVD's config and presets: the paper's four (bair64, kth64, city128, sim128), `tiny` for tests and
 // `cpu`, the default of `zoo train rvd` (32x32 flow on two cores). Values with their sources in
-// ../shared/reference/model-rvd.md §1 (config.py of buggyyang/RVD).
+// docs/models/rvd.md §2 (config.py of buggyyang/RVD).
 
 import Foundation
 import ZooCore

@@ -1,6 +1,6 @@
-// RVD's context net `CondNet` (modules/temporal_models.py of buggyyang/RVD; model-rvd.md §3.2): per
-// level a ResNet block and a ConvGRU cell; the GRU states are the context maps, one per resolution of
-// the denoiser. Parameter names are the reference's below `history_fn.`.
+// RVD's context net `CondNet` (modules/temporal_models.py:178-220 of buggyyang/RVD;
+// docs/models/rvd.md §5): per level a ResNet block and a ConvGRU cell; the GRU states are the context
+// maps, one per resolution of the denoiser. Parameter names are the reference's below `history_fn.`.
 
 import ZooCore
 

@@ -1,7 +1,8 @@
-// RVD's transform net `HistoryNet` (modules/temporal_models.py of buggyyang/RVD; model-rvd.md §3.3):
-// a U-Net with a ConvGRU at every encoder level that predicts the next frame's mean μ (clamped to
-// [−1, 1]). σ is 1 as in the released code; the learned scale of the reference's dead "transform" branch
-// (σ = clamp(exp(conv(h)), √2, 20√2)) is an option. Quirk kept: the level-0 skip is saved but never used.
+// RVD's transform net `HistoryNet` (modules/temporal_models.py:100-175 of buggyyang/RVD;
+// docs/models/rvd.md §6): a U-Net with a ConvGRU at every encoder level that predicts the next frame's
+// mean μ (clamped to [−1, 1]). σ is 1 as in the released code; the learned scale of the reference's dead
+// "transform" branch (σ = clamp(exp(conv(h)), √2, 20√2)) is an option. Quirk kept: the level-0 skip is
+// saved but never used.
 // Parameter names are the reference's below `transform_fn.`.
 
 import Foundation

@@ -1,4 +1,4 @@
-// RVD's denoising U-Net (modules/unet.py of buggyyang/RVD; model-rvd.md §3.1), quirks included:
+// RVD's denoising U-Net (modules/unet.py of buggyyang/RVD; docs/models/rvd.md §4), quirks included:
 // the context map of each resolution is concatenated into the second ResNet block of that encoder
 // level, every decoder level upsamples, and the highest-resolution skip is computed but never used.
 // Parameter names are the reference's state_dict keys below `denoise_fn.`.

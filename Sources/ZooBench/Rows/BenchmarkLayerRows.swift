@@ -30,7 +30,7 @@ extension Benchmark {
             })
         }
         rows += pair("convgru 48ch 64x64 b\(layerBatch)") { rng in
-            // RVD's cell (model-rvd.md §2): [r, u] = σ(gates([x, h])), c̃ = tanh(cand([x, r ⊙ h])),
+            // RVD's cell (docs/models/rvd.md §3): [r, u] = σ(gates([x, h])), c̃ = tanh(cand([x, r ⊙ h])),
             // h' = (1 − u) ⊙ h + u ⊙ c̃, with 3×3 convolutions (48+48 → 96 and 48+48 → 48).
             let cell = ConvGRUCell(inputChannels: 48, hiddenChannels: 48, kernelSize: 3, rng: &rng)
             let x = randomTensor([layerBatch, 48, 64, 64], rng: &rng)

@@ -1,4 +1,4 @@
-// The noise schedule against the reference's numbers (model-rvd.md §4) and its invariants.
+// The noise schedule against the reference's numbers (docs/models/rvd.md §8) and its invariants.
 
 import Foundation
 import Testing

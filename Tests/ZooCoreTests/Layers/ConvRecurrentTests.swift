@@ -1,7 +1,8 @@
 // ConvGRUCell (RVD's) and ConvLSTMCell: names, counts, values against PyTorch, gradient flow.
 //
 // Reference values: torch 2.13, weights w[i] = scale·sin(0.7·i + phase) (flattened, Double → Float),
-// computed with F.conv2d and the cell equations of model-rvd.md §2 (see the Layers report for the script).
+// computed with F.conv2d and the cell equations of docs/models/rvd.md §3 by a script that is not kept;
+// Tools/fixtures/make_fixtures.py (`conv_gru_cell`, fixture recurrent.json) checks the same cell again.
 
 import Foundation
 import Testing

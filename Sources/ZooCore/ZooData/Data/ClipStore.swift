@@ -1,5 +1,6 @@
 // The prepared clip store: one HDF5 file of uint8 frames, grouped by split and sequence, that every
-// importer and generator writes and the batcher reads. The layout is documented in CLIP_STORE.md.
+// importer and generator writes and the batcher reads. The layout (below) is documented for users in
+// README.md, section "Data: the clip store".
 //
 //     /                      attrs: format="zoo-clips", formatVersion=1, source, sourceFormat, height,
 //                                   width, channels, clipLength, evalSplit, splitRule, resize, createdBy

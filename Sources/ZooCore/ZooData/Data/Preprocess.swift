@@ -1,6 +1,6 @@
 // Frame preprocessing for imports: channel conversion (PIL-exact grayscale), PIL-exact bilinear
 // resizing, short-side resize + centre crop (torchvision semantics), and the dataset splits of the
-// reference code (model-rvd.md §9).
+// reference code (data/load_dataset.py of buggyyang/RVD; docs/models/rvd.md §13).
 //
 // Matches: Pillow's `Image.convert("L")` (integer ITU-R 601-2 luma, bit-exact) and Pillow 13's
 // `Image.resize(size, BILINEAR)` for 8-bit images (Resample.c: a triangle filter widened by the scale
@@ -269,7 +269,7 @@ public struct FramePreprocessor: Sendable, Equatable {
 
 // MARK: - Splits
 
-/// The train/test splits of the reference code (model-rvd.md §9), or a seeded split.
+/// The train/test splits of the reference code (docs/models/rvd.md §13), or a seeded split.
 public enum DatasetSplits {
     /// KTH person-based split used by the reference RVD code: train 11-18, val 19-21, 23-25, 1, 4,
     /// test 22, 2, 3, 5-10. (SVG's split differs: persons 1-20 train, 21-25 test.) Evaluation uses "val".

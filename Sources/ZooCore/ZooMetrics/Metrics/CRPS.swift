@@ -6,9 +6,9 @@
 // The pair sum is computed in O(S log S) from the sorted samples x_(1) ≤ … ≤ x_(S):
 //     Σ_{s,s'} |x_s − x_s'| = 2 Σ_k (2k − S − 1) x_(k)        (k = 1..S)
 // so CRPS = (1/S) Σ_s |x_s − y| − (1/S²) Σ_k (2k − S − 1) x_(k). This is the estimator of
-// `properscoring.crps_ensemble` (equal weights) and of the RVD paper's reading in model-rvd.md §8; with one
-// sample it is the absolute error. Values are on the scale of the inputs: the paper reports 0-255.
-// Accumulation is in Double.
+// `properscoring.crps_ensemble` (equal weights) and the reading of the RVD paper's per-pixel CRPS in
+// docs/models/rvd.md §12; with one sample it is the absolute error. Values are on the scale of the
+// inputs: the paper reports 0-255. Accumulation is in Double.
 
 /// CRPS of S-sample predictions against the truth, averaged over pixels and channels for each clip and frame.
 ///

