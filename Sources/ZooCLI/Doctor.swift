@@ -83,7 +83,16 @@ extension Zoo {
         @Flag(name: .customLong("no-probe"), help: "Skip the ~0.2 s sgemm speed check.")
         var noProbe = false
 
+        @Flag(name: .customLong("trap-shape-mismatch"), help: ArgumentHelp(
+            "Multiply a [2, 3] by a [4, 5] matrix, which must stop the program with a message naming the shapes "
+                + "(shows that this build keeps ZooCore's checks).", visibility: .hidden))
+        var trapShapeMismatch = false
+
         func run() throws {
+            if trapShapeMismatch {
+                let product = matmul(Tensor.zeros([2, 3]), Tensor.zeros([4, 5]))
+                throw ZooError("the shape check did not stop a [2, 3] x [4, 5] product (got \(product.shape))")
+            }
             let report = DoctorReport.gather(probe: !noProbe)
             print(json ? try report.json() : report.text())
             if report.system.openBLAS == nil {

@@ -103,7 +103,7 @@ public final class ConvGRUPredictor: ConfiguredPredictor {
                           rng: inout RandomGenerator) -> StepLosses {
         let frames = batch.frames
         let t = batch.frameCount
-        precondition(t >= 2, "convgru trains on clips of at least 2 frames, got \(t)")
+        require(t >= 2, "convgru trains on clips of at least 2 frames, got \(t)")
         var h = zeroState(batch: batch.batchSize)
         var total = Tensor(0)
         for i in 0..<(t - 1) {
@@ -119,7 +119,7 @@ public final class ConvGRUPredictor: ConfiguredPredictor {
 
     /// Reads the context, then predicts autoregressively; the same future for every sample.
     public func predict(context: Tensor, frameCount: Int, sampleCount: Int, rng: inout RandomGenerator) -> Tensor {
-        precondition(context.rank == 5 && context.shape[1] >= 1, "convgru: context must be [B, T, C, H, W], got \(context.shape)")
+        require(context.rank == 5 && context.shape[1] >= 1, "convgru: context must be [B, T, C, H, W], got \(context.shape)")
         return noGrad {
             let b = context.shape[0]
             var h = zeroState(batch: b)

@@ -58,7 +58,7 @@ public final class CopyLast: ConfiguredPredictor {
                           rng: inout RandomGenerator) -> StepLosses { StepLosses() }
 
     public func predict(context: Tensor, frameCount: Int, sampleCount: Int, rng: inout RandomGenerator) -> Tensor {
-        precondition(context.rank == 5 && context.shape[1] >= 1, "copy-last: context must be [B, T, C, H, W], got \(context.shape)")
+        require(context.rank == 5 && context.shape[1] >= 1, "copy-last: context must be [B, T, C, H, W], got \(context.shape)")
         let s = context.shape
         let last = context.sliced(axis: 1, (s[1] - 1)..<s[1]).detached()          // [B, 1, C, H, W]
         return last.unsqueezed(1).expanded(to: [s[0], sampleCount, frameCount, s[2], s[3], s[4]]).copy()

@@ -35,7 +35,7 @@ extension RVD: ConfiguredPredictor {
 
     /// `sampleCount` samples per clip: the clips are repeated S times and sampled in one batch.
     public func predict(context: Tensor, frameCount: Int, sampleCount: Int, rng: inout RandomGenerator) -> Tensor {
-        precondition(context.rank == 5 && sampleCount >= 1, "\(modelName): context must be [B, T, C, H, W], got \(context.shape)")
+        require(context.rank == 5 && sampleCount >= 1, "\(modelName): context must be [B, T, C, H, W], got \(context.shape)")
         let b = context.shape[0]
         let tail = Array(context.shape[1...])
         let repeated = context.unsqueezed(1).expanded(to: [b, sampleCount] + tail).reshaped([b * sampleCount] + tail)

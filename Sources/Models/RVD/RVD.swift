@@ -62,7 +62,7 @@ public final class RVD: Module, DiffusionSampling {
     public var samplerSettings: SamplerSettings {
         get { config.sampler }
         set {
-            precondition((try? newValue.validate(stepCount: config.diffusionSteps)) != nil,
+            require((try? newValue.validate(stepCount: config.diffusionSteps)) != nil,
                          "invalid sampler settings \(newValue) for \(config.diffusionSteps) diffusion steps")
             config.sampler = newValue
         }
@@ -133,7 +133,7 @@ public final class RVD: Module, DiffusionSampling {
     /// keeps the cores busier than several small ones.
     public func loss(_ clips: Tensor, rng: inout RandomGenerator) -> Tensor {
         let c = config.contract
-        precondition(clips.rank == 5 && clips.shape[1] > config.burnInFrames
+        require(clips.rank == 5 && clips.shape[1] > config.burnInFrames
                      && Array(clips.shape[2...]) == [c.channels, c.height, c.width],
                      "RVD trains on clips [B, T > \(config.burnInFrames), \(c.channels), \(c.height), \(c.width)], got \(clips.shape)")
         let b = clips.shape[0], frameCount = clips.shape[1]
@@ -171,7 +171,7 @@ public final class RVD: Module, DiffusionSampling {
     ///   3. x = y·σ + μ; feed clamp(x, −1, 1) back to both nets.
     /// - Returns: [B, frameCount, C, H, W], clamped to [−1, 1].
     public func sample(context: Tensor, frameCount: Int, rng: inout RandomGenerator) -> Tensor {
-        precondition(context.rank == 5 && context.shape[1] >= 1, "RVD: context must be [B, T, C, H, W], got \(context.shape)")
+        require(context.rank == 5 && context.shape[1] >= 1, "RVD: context must be [B, T, C, H, W], got \(context.shape)")
         return noGrad {
             let b = context.shape[0]
             let sampler = config.sampler.makeSampler(schedule: schedule, objective: config.objective, clip: config.clip)

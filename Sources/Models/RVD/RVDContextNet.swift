@@ -28,7 +28,7 @@ public final class RVDContextNet: Module {
 
     /// Reads one frame [B, C, H, W]: returns the new states = context maps [B, c_i, H/2^i, W/2^i].
     public func callAsFunction(_ frame: Tensor, states: [Tensor]) -> [Tensor] {
-        precondition(states.count == downs.count, "RVDContextNet has \(downs.count) levels, got \(states.count) states")
+        require(states.count == downs.count, "RVDContextNet has \(downs.count) levels, got \(states.count) states")
         var x = frame
         var out: [Tensor] = []
         for (level, state) in zip(downs, states) {

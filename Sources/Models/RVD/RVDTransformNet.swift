@@ -65,7 +65,7 @@ public final class RVDTransformNet: Module {
 
     /// Reads one frame [B, C, H, W]: returns μ (clamped to [−1, 1]), σ (nil means 1) and the new states.
     public func callAsFunction(_ frame: Tensor, states: [Tensor]) -> (mu: Tensor, sigma: Tensor?, states: [Tensor]) {
-        precondition(states.count == downs.count, "RVDTransformNet has \(downs.count) levels, got \(states.count) states")
+        require(states.count == downs.count, "RVDTransformNet has \(downs.count) levels, got \(states.count) states")
         var x = frame
         var skips: [Tensor] = []
         var next: [Tensor] = []

@@ -104,9 +104,9 @@ public final class RVDUNet: Module {
     /// ε̂ (or x̂₀) for noisy residuals `x` [B, C, H, W] at steps `t` (B integers in 0..<N) given the
     /// context maps (one per level, [B, c_i, H/2^i, W/2^i]).
     public func callAsFunction(_ x: Tensor, t: [Int], context: [Tensor]) -> Tensor {
-        precondition(x.rank == 4 && x.shape[1] == channels && t.count == x.shape[0],
+        require(x.rank == 4 && x.shape[1] == channels && t.count == x.shape[0],
                      "RVDUNet expects x [B, \(channels), H, W] and B steps, got \(x.shape) and \(t.count) steps")
-        precondition(context.count == downs.count, "RVDUNet needs \(downs.count) context maps, got \(context.count)")
+        require(context.count == downs.count, "RVDUNet needs \(downs.count) context maps, got \(context.count)")
         let time = timeEmbedding(t)
         var h = x
         var skips: [Tensor] = []

@@ -53,7 +53,7 @@ public final class Batcher {
     /// - Throws: `BatcherError` when no sequence holds a clip or the frame size does not divide.
     public init(source: any VideoSequenceSource, batchSize: Int, clipLength: Int, order: Order,
                 pixelReduction: Int = 1, startStep: Int = 0, prefetch: Int = 2) throws {
-        precondition(batchSize > 0 && clipLength > 0 && startStep >= 0 && prefetch >= 0 && pixelReduction > 0,
+        require(batchSize > 0 && clipLength > 0 && startStep >= 0 && prefetch >= 0 && pixelReduction > 0,
                      "Batcher needs positive batchSize, clipLength, pixelReduction and non-negative "
                         + "startStep, prefetch")
         let eligible = (0..<source.sequenceCount).filter { source.frameCount(ofSequence: $0) >= clipLength }
@@ -245,7 +245,7 @@ private final class Prefetcher: @unchecked Sendable {
     func take(_ index: Int) throws -> VideoBatch {
         condition.lock()
         defer { condition.unlock() }
-        precondition(index == consumed, "prefetched batches are taken in order (expected \(consumed), got \(index))")
+        require(index == consumed, "prefetched batches are taken in order (expected \(consumed), got \(index))")
         while ready[index] == nil { condition.wait() }
         let result = ready.removeValue(forKey: index)!
         consumed += 1

@@ -107,7 +107,7 @@ public struct ClipSplitData: Sendable {
 
     /// Frames `start ..< start + length` of a sequence, `[length, height, width, channels]`.
     public func window(sequence: Int, start: Int, length: Int) -> ArraySlice<UInt8> {
-        precondition(index.lengths.indices.contains(sequence) && start >= 0 && length >= 0
+        require(index.lengths.indices.contains(sequence) && start >= 0 && length >= 0
                      && start + length <= index.lengths[sequence],
                      "ClipSplitData.window: sequence \(sequence) start \(start) length \(length) out of range")
         let first = (index.offsets[sequence] + start) * index.frameByteCount

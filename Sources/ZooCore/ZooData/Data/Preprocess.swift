@@ -30,7 +30,7 @@ public enum Preprocess {
     /// 4 (RGBA) convert to 1 or 3: alpha is dropped (not composited), colour becomes PIL "L" luma, gray is
     /// replicated to RGB.
     public static func convertChannels(_ pixels: [UInt8], from source: Int, to target: Int) -> [UInt8] {
-        precondition((1...4).contains(source) && (target == 1 || target == 3),
+        require((1...4).contains(source) && (target == 1 || target == 3),
                      "convertChannels: \(source) -> \(target) channels is not supported")
         if source == target { return pixels }
         let count = pixels.count / source
@@ -110,8 +110,8 @@ public enum Preprocess {
     /// 2048x1024 → 256x128) run horizontal first in every Pillow version.
     public static func resizeBilinear(_ pixels: [UInt8], width: Int, height: Int, channels: Int,
                                       toWidth outWidth: Int, height outHeight: Int) -> [UInt8] {
-        precondition(pixels.count == width * height * channels, "resizeBilinear: pixel count mismatch")
-        precondition(outWidth > 0 && outHeight > 0, "resizeBilinear: empty output size")
+        require(pixels.count == width * height * channels, "resizeBilinear: pixel count mismatch")
+        require(outWidth > 0 && outHeight > 0, "resizeBilinear: empty output size")
         let needHorizontal = outWidth != width, needVertical = outHeight != height
         guard needHorizontal || needVertical else { return pixels }
         let vertical = Coefficients(inSize: height, outSize: outHeight)
@@ -195,7 +195,7 @@ public enum Preprocess {
     /// Cuts the `[outHeight, outWidth]` box at `(top, left)` out of `[height, width, channels]` pixels.
     public static func crop(_ pixels: [UInt8], width: Int, height: Int, channels: Int,
                             top: Int, left: Int, toWidth outWidth: Int, height outHeight: Int) -> [UInt8] {
-        precondition(top >= 0 && left >= 0 && top + outHeight <= height && left + outWidth <= width,
+        require(top >= 0 && left >= 0 && top + outHeight <= height && left + outWidth <= width,
                      "crop: box outside the image")
         var out = [UInt8](repeating: 0, count: outHeight * outWidth * channels)
         let rowBytes = outWidth * channels
@@ -233,7 +233,7 @@ public struct FramePreprocessor: Sendable, Equatable {
 
     /// Creates a preprocessor.
     public init(size: Int, channels: Int, resize: ResizeMode) {
-        precondition(size > 0 && (channels == 1 || channels == 3), "FramePreprocessor: bad size or channels")
+        require(size > 0 && (channels == 1 || channels == 3), "FramePreprocessor: bad size or channels")
         self.size = size
         self.channels = channels
         self.resize = resize

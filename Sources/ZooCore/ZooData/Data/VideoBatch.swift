@@ -13,10 +13,10 @@ public struct VideoBatch: @unchecked Sendable {
 
     /// Wraps clips; `sequenceIndices` and `startFrames` say where each came from (empty when unknown).
     public init(frames: Tensor, sequenceIndices: [Int] = [], startFrames: [Int] = []) {
-        precondition(frames.rank == 5, "VideoBatch frames must be [B, T, C, H, W], got \(frames.shape)")
-        precondition(sequenceIndices.isEmpty || sequenceIndices.count == frames.shape[0],
+        require(frames.rank == 5, "VideoBatch frames must be [B, T, C, H, W], got \(frames.shape)")
+        require(sequenceIndices.isEmpty || sequenceIndices.count == frames.shape[0],
                      "\(sequenceIndices.count) sequence indices for a batch of \(frames.shape[0])")
-        precondition(startFrames.count == sequenceIndices.count, "startFrames and sequenceIndices differ in count")
+        require(startFrames.count == sequenceIndices.count, "startFrames and sequenceIndices differ in count")
         self.frames = frames
         self.sequenceIndices = sequenceIndices
         self.startFrames = startFrames

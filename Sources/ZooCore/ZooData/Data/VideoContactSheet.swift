@@ -17,7 +17,7 @@ public enum VideoContactSheet {
     /// - Throws: what the source throws when reading fails.
     public static func make(source: any VideoSequenceSource, sequences: [Int], frames: [Int], gap: Int = 2,
                             scale: Int = 1, background: UInt8 = 255) throws -> PNGImage {
-        precondition(!sequences.isEmpty && !frames.isEmpty && gap >= 0 && scale >= 1,
+        require(!sequences.isEmpty && !frames.isEmpty && gap >= 0 && scale >= 1,
                      "a contact sheet needs sequences, frames, gap ≥ 0 and scale ≥ 1")
         let c = source.channels, h = source.height * scale, w = source.width * scale
         let sheetWidth = frames.count * (w + gap) + gap

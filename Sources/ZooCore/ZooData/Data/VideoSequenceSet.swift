@@ -32,9 +32,9 @@ public struct VideoSequenceSet: VideoSequenceSource, Sendable, Equatable {
     /// Wraps sequences whose byte counts are whole numbers of frames.
     public init(height: Int, width: Int, channels: Int, sequences: [[UInt8]]) {
         let frameBytes = height * width * channels
-        precondition(frameBytes > 0, "frames must be non-empty, got \(height)x\(width)x\(channels)")
+        require(frameBytes > 0, "frames must be non-empty, got \(height)x\(width)x\(channels)")
         for (i, s) in sequences.enumerated() {
-            precondition(s.count % frameBytes == 0 && !s.isEmpty,
+            require(s.count % frameBytes == 0 && !s.isEmpty,
                          "sequence \(i) has \(s.count) bytes, not a whole number of "
                             + "\(height)x\(width)x\(channels) frames")
         }
@@ -55,7 +55,7 @@ public struct VideoSequenceSet: VideoSequenceSource, Sendable, Equatable {
     public func copyFrames(sequence index: Int, start: Int, count: Int,
                            into destination: UnsafeMutablePointer<UInt8>) throws {
         let frames = frameCount(ofSequence: index)
-        precondition(start >= 0 && count >= 0 && start + count <= frames,
+        require(start >= 0 && count >= 0 && start + count <= frames,
                      "frames \(start)..<\(start + count) out of range for sequence \(index) with \(frames) frames")
         sequences[index].withUnsafeBufferPointer { buffer in
             destination.update(from: buffer.baseAddress! + start * frameBytes, count: count * frameBytes)
@@ -64,7 +64,7 @@ public struct VideoSequenceSet: VideoSequenceSource, Sendable, Equatable {
 
     /// Appends the sequences of `other` (same frame size and channels).
     public mutating func append(contentsOf other: VideoSequenceSet) {
-        precondition(other.height == height && other.width == width && other.channels == channels,
+        require(other.height == height && other.width == width && other.channels == channels,
                      "cannot join \(other.height)x\(other.width)x\(other.channels) sequences to "
                         + "\(height)x\(width)x\(channels)")
         sequences.append(contentsOf: other.sequences)

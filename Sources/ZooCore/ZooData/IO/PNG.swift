@@ -34,8 +34,8 @@ public struct PNGImage: Equatable, Sendable {
 
     /// Creates an image; `pixels.count` must be `width * height * channels`.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
-        precondition((1...4).contains(channels), "PNGImage: channels must be 1...4, got \(channels)")
-        precondition(pixels.count == width * height * channels,
+        require((1...4).contains(channels), "PNGImage: channels must be 1...4, got \(channels)")
+        require(pixels.count == width * height * channels,
                      "PNGImage: \(pixels.count) bytes for \(width)x\(height)x\(channels)")
         self.width = width
         self.height = height

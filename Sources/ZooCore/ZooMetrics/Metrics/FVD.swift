@@ -37,7 +37,7 @@ public struct FVDResult: Sendable, Equatable, Codable {
 ///   - progress: called with (clips done, total) after each batch.
 public func i3dFeatures(_ clips: Tensor, network: I3DNetwork, batchSize: Int = 2,
                         progress: ((Int, Int) -> Void)? = nil) -> Tensor {
-    precondition(clips.rank == 5, "i3dFeatures: clips must be [N, T, C, H, W], got \(clips.shape)")
+    require(clips.rank == 5, "i3dFeatures: clips must be [N, T, C, H, W], got \(clips.shape)")
     let n = clips.shape[0]
     var parts: [Tensor] = []
     var start = 0
@@ -54,9 +54,9 @@ public func i3dFeatures(_ clips: Tensor, network: I3DNetwork, batchSize: Int = 2
 /// - Throws: `LinearAlgebraError` if LAPACK fails.
 public func fvd(real: Tensor, generated: Tensor, network: I3DNetwork, batchSize: Int = 2,
                 progress: ((Int, Int) -> Void)? = nil) throws -> FVDResult {
-    precondition(real.rank == 5 && generated.rank == 5 && Array(real.shape.dropFirst()) == Array(generated.shape.dropFirst()),
+    require(real.rank == 5 && generated.rank == 5 && Array(real.shape.dropFirst()) == Array(generated.shape.dropFirst()),
                  "fvd: real \(real.shape) and generated \(generated.shape) must be [N, T, C, H, W] with the same T, C, H, W")
-    precondition(real.shape[0] >= 2 && generated.shape[0] >= 2, "fvd: each set needs at least 2 clips for a covariance")
+    require(real.shape[0] >= 2 && generated.shape[0] >= 2, "fvd: each set needs at least 2 clips for a covariance")
     let total = real.shape[0] + generated.shape[0]
     let a = i3dFeatures(real, network: network, batchSize: batchSize) { done, _ in progress?(done, total) }
     let b = i3dFeatures(generated, network: network, batchSize: batchSize) { done, _ in

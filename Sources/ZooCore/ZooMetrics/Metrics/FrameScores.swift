@@ -56,7 +56,7 @@ public struct FrameScores: Sendable, Equatable, Codable {
         self.frames = frames
         self.isEnsemble = isEnsemble
         self.values = values
-        precondition(values.count == clips * valueSamples * frames,
+        require(values.count == clips * valueSamples * frames,
                      "FrameScores(\(metric)): \(values.count) values for \(clips)x\(valueSamples)x\(frames)")
     }
 
@@ -110,9 +110,9 @@ public struct FrameScores: Sendable, Equatable, Codable {
 
     /// Scores of consecutive batches of clips joined into one (same metric, samples and frames).
     public static func concatenated(_ parts: [FrameScores]) -> FrameScores {
-        guard let first = parts.first else { preconditionFailure("FrameScores.concatenated: no parts") }
+        guard let first = parts.first else { requirementFailed("FrameScores.concatenated: no parts") }
         for p in parts {
-            precondition(p.metric == first.metric && p.samples == first.samples && p.frames == first.frames
+            require(p.metric == first.metric && p.samples == first.samples && p.frames == first.frames
                          && p.isEnsemble == first.isEnsemble,
                          "FrameScores.concatenated: \(p.metric) \(p.samples)x\(p.frames) does not match the first part")
         }
@@ -127,11 +127,11 @@ public struct FrameScores: Sendable, Equatable, Codable {
 func checkPredictionShapes(samples: Tensor, truth: Tensor, metric: String)
     -> (b: Int, s: Int, t: Int, c: Int, h: Int, w: Int)
 {
-    precondition(samples.rank == 6, "\(metric): samples must be [B, S, T, C, H, W], got \(samples.shape)")
-    precondition(truth.rank == 5, "\(metric): truth must be [B, T, C, H, W], got \(truth.shape)")
+    require(samples.rank == 6, "\(metric): samples must be [B, S, T, C, H, W], got \(samples.shape)")
+    require(truth.rank == 5, "\(metric): truth must be [B, T, C, H, W], got \(truth.shape)")
     let s = samples.shape
-    precondition(truth.shape == [s[0], s[2], s[3], s[4], s[5]],
+    require(truth.shape == [s[0], s[2], s[3], s[4], s[5]],
                  "\(metric): truth \(truth.shape) does not match samples \(s) ([B, T, C, H, W] vs [B, S, T, C, H, W])")
-    precondition(s[1] >= 1, "\(metric): needs at least one sample")
+    require(s[1] >= 1, "\(metric): needs at least one sample")
     return (s[0], s[1], s[2], s[3], s[4], s[5])
 }

@@ -27,8 +27,8 @@ public struct FeatureStatistics: Sendable, Equatable {
 
     /// Statistics of `count` feature vectors of `dimension` values each (row-major, [N, D]); N ≥ 2.
     public init(features: [Double], count: Int, dimension: Int) {
-        precondition(features.count == count * dimension, "FeatureStatistics: \(features.count) values for \(count)x\(dimension)")
-        precondition(count >= 2, "FeatureStatistics: a covariance needs at least 2 feature vectors, got \(count)")
+        require(features.count == count * dimension, "FeatureStatistics: \(features.count) values for \(count)x\(dimension)")
+        require(count >= 2, "FeatureStatistics: a covariance needs at least 2 feature vectors, got \(count)")
         self.count = count
         self.dimension = dimension
         var mean = [Double](repeating: 0, count: dimension)
@@ -45,7 +45,7 @@ public struct FeatureStatistics: Sendable, Equatable {
 
     /// Statistics of the rows of a [N, D] tensor.
     public init(features: Tensor) {
-        precondition(features.rank == 2, "FeatureStatistics: features must be [N, D], got \(features.shape)")
+        require(features.rank == 2, "FeatureStatistics: features must be [N, D], got \(features.shape)")
         self.init(features: features.scalars.map(Double.init), count: features.shape[0], dimension: features.shape[1])
     }
 }
@@ -53,7 +53,7 @@ public struct FeatureStatistics: Sendable, Equatable {
 /// The Fréchet distance between the Gaussians of two feature sets (see the file comment for the method).
 /// - Throws: `LinearAlgebraError` if LAPACK fails.
 public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) throws -> Double {
-    precondition(a.dimension == b.dimension, "frechetDistance: dimensions \(a.dimension) and \(b.dimension) differ")
+    require(a.dimension == b.dimension, "frechetDistance: dimensions \(a.dimension) and \(b.dimension) differ")
     let d = a.dimension
     var meanTerm = 0.0
     for i in 0..<d { meanTerm += (a.mean[i] - b.mean[i]) * (a.mean[i] - b.mean[i]) }

@@ -27,7 +27,7 @@ public enum Heatmap {
     /// The per-pixel CRPS map of `crpsMap(samples:truth:)` ([B, T, C, H, W]) averaged over clips and channels:
     /// [T, H, W].
     public static func meanOverClipsAndChannels(_ map: Tensor) -> Tensor {
-        precondition(map.rank == 5, "Heatmap: map must be [B, T, C, H, W], got \(map.shape)")
+        require(map.rank == 5, "Heatmap: map must be [B, T, C, H, W], got \(map.shape)")
         return noGrad { map.mean(axes: [0, 2]) }
     }
 
@@ -38,8 +38,8 @@ public enum Heatmap {
     ///   - top: the value drawn at the bright end; nil uses the map's maximum (returned either way, so a
     ///     caption can state it).
     public static func render(_ maps: Tensor, top: Double? = nil, pixelScale: Int = 2) -> (image: PNGImage, top: Double) {
-        precondition(maps.rank == 3, "Heatmap.render: maps must be [T, H, W], got \(maps.shape)")
-        precondition(pixelScale >= 1, "Heatmap.render: pixelScale must be at least 1")
+        require(maps.rank == 3, "Heatmap.render: maps must be [T, H, W], got \(maps.shape)")
+        require(pixelScale >= 1, "Heatmap.render: pixelScale must be at least 1")
         let (t, h, w) = (maps.shape[0], maps.shape[1], maps.shape[2])
         let values = maps.scalars
         let maximum = Double(values.max() ?? 0)

@@ -110,7 +110,7 @@ public struct I3DNetwork: @unchecked Sendable {
 
     /// The logits of clips [N, 3, T, 224, 224] in [-1, 1]: [N, classes], averaged over the remaining time steps.
     public func logits(_ video: Tensor) -> Tensor {
-        precondition(video.rank == 5 && video.shape[1] == 3, "I3D: input must be [N, 3, T, H, W], got \(video.shape)")
+        require(video.rank == 5 && video.shape[1] == 3, "I3D: input must be [N, 3, T, H, W], got \(video.shape)")
         return noGrad {
             var x = conv1a(video)
             x = maxPool3d(x, kernel: (1, 3, 3), stride: (1, 2, 2), padding: .same)
@@ -121,11 +121,11 @@ public struct I3DNetwork: @unchecked Sendable {
             for m in mixed[2...6] { x = m(x) }
             x = maxPool3d(x, kernel: (2, 2, 2), stride: (2, 2, 2), padding: .same)
             x = mixed[8](mixed[7](x))
-            precondition(x.shape[2] >= 2 && x.shape[3] >= 7 && x.shape[4] >= 7,
+            require(x.shape[2] >= 2 && x.shape[3] >= 7 && x.shape[4] >= 7,
                          "I3D: input \(video.shape) is too small for the (2, 7, 7) average pool (needs T ≥ 9 and 224x224 frames)")
             x = avgPool3d(x, kernel: (2, 7, 7), stride: (1, 1, 1), padding: .valid)
             let y = logitsUnit(x)  // [N, classes, T', h, w]
-            precondition(y.shape[3] == 1 && y.shape[4] == 1, "I3D: logits are not 1x1 spatially (\(y.shape)); frames must be 224x224")
+            require(y.shape[3] == 1 && y.shape[4] == 1, "I3D: logits are not 1x1 spatially (\(y.shape)); frames must be 224x224")
             return y.mean(axes: [2, 3, 4])
         }
     }
@@ -135,7 +135,7 @@ public struct I3DNetwork: @unchecked Sendable {
 /// bilinearly with half-pixel centres (no antialiasing; exact for the usual upsampling), scaled by
 /// u / 127.5 − 1, gray repeated to RGB, laid out [N, 3, T, size, size].
 public func i3dInput(_ clips: Tensor, size: Int = 224) -> Tensor {
-    precondition(clips.rank == 5 && (clips.shape[2] == 1 || clips.shape[2] == 3),
+    require(clips.rank == 5 && (clips.shape[2] == 1 || clips.shape[2] == 3),
                  "I3D input: clips must be [N, T, C, H, W] with 1 or 3 channels, got \(clips.shape)")
     let (n, t, c, h, w) = (clips.shape[0], clips.shape[1], clips.shape[2], clips.shape[3], clips.shape[4])
     return noGrad {

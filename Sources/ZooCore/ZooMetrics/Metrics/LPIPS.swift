@@ -35,13 +35,13 @@ public struct LPIPSNetwork: @unchecked Sendable {
     /// Creates the network from weights in PyTorch layout (any channel widths; the standard ones are
     /// 64, 192, 384, 256, 256).
     public init(convWeights: [Tensor], convBiases: [Tensor], heads: [Tensor]) {
-        precondition(convWeights.count == 5 && convBiases.count == 5 && heads.count == 5, "LPIPS needs 5 convs and 5 heads")
+        require(convWeights.count == 5 && convBiases.count == 5 && heads.count == 5, "LPIPS needs 5 convs and 5 heads")
         var inChannels = 3
         for l in 0..<5 {
             let (k, _, _) = LPIPSNetwork.geometry[l]
             let out = convWeights[l].shape[0]
-            precondition(convWeights[l].shape == [out, inChannels, k, k], "LPIPS conv\(l + 1): weight \(convWeights[l].shape)")
-            precondition(convBiases[l].shape == [out] && heads[l].shape == [out], "LPIPS layer \(l + 1): bias or head shape")
+            require(convWeights[l].shape == [out, inChannels, k, k], "LPIPS conv\(l + 1): weight \(convWeights[l].shape)")
+            require(convBiases[l].shape == [out] && heads[l].shape == [out], "LPIPS layer \(l + 1): bias or head shape")
             inChannels = out
         }
         self.convWeights = convWeights
@@ -74,7 +74,7 @@ public struct LPIPSNetwork: @unchecked Sendable {
 
     /// The five ReLU feature maps of images in [-1, 1], [N, 3, H, W] (the scaling layer is applied here).
     public func features(_ images: Tensor) -> [Tensor] {
-        precondition(images.rank == 4 && images.shape[1] == 3, "LPIPS: images must be [N, 3, H, W], got \(images.shape)")
+        require(images.rank == 4 && images.shape[1] == 3, "LPIPS: images must be [N, 3, H, W], got \(images.shape)")
         return noGrad {
             let shift = Tensor(shape: [1, 3, 1, 1], scalars: LPIPSNetwork.shift)
             let scale = Tensor(shape: [1, 3, 1, 1], scalars: LPIPSNetwork.scale)
@@ -92,7 +92,7 @@ public struct LPIPSNetwork: @unchecked Sendable {
 
     /// LPIPS between images in [-1, 1] ([N, 3, H, W] each): [N].
     public func distance(_ a: Tensor, _ b: Tensor) -> Tensor {
-        precondition(a.shape == b.shape, "LPIPS: image shapes \(a.shape) and \(b.shape) differ")
+        require(a.shape == b.shape, "LPIPS: image shapes \(a.shape) and \(b.shape) differ")
         return distance(features: features(a), features(b))
     }
 
@@ -120,7 +120,7 @@ public struct LPIPSNetwork: @unchecked Sendable {
 func lpipsInput(_ frames: Tensor) -> Tensor {
     let x = frames / 127.5 - 1
     if frames.shape[1] == 3 { return x }
-    precondition(frames.shape[1] == 1, "LPIPS: frames need 1 or 3 channels, got \(frames.shape[1])")
+    require(frames.shape[1] == 1, "LPIPS: frames need 1 or 3 channels, got \(frames.shape[1])")
     return x.expanded(to: [frames.shape[0], 3, frames.shape[2], frames.shape[3]])
 }
 

@@ -51,8 +51,8 @@ public final class MetricAccumulator {
 
     /// Creates an accumulator; LPIPS and FVD need their networks.
     public init(metrics: [MetricKind], lpips: LPIPSNetwork? = nil, i3d: I3DNetwork? = nil, i3dBatchSize: Int = 2) {
-        precondition(!metrics.contains(.lpips) || lpips != nil, "MetricAccumulator: LPIPS needs its network")
-        precondition(!metrics.contains(.fvd) || i3d != nil, "MetricAccumulator: FVD needs the I3D network")
+        require(!metrics.contains(.lpips) || lpips != nil, "MetricAccumulator: LPIPS needs its network")
+        require(!metrics.contains(.fvd) || i3d != nil, "MetricAccumulator: FVD needs the I3D network")
         self.metrics = metrics
         lpipsNetwork = lpips
         i3dNetwork = i3d

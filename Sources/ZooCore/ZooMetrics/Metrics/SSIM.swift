@@ -49,7 +49,7 @@ public enum SSIMParameters {
 public func ssim(samples: Tensor, truth: Tensor, dataRange: Double = 255) -> FrameScores {
     let d = checkPredictionShapes(samples: samples, truth: truth, metric: "ssim")
     let window = 2 * SSIMParameters.radius + 1
-    precondition(d.h >= window && d.w >= window, "ssim: frames must be at least \(window)x\(window), got \(d.h)x\(d.w)")
+    require(d.h >= window && d.w >= window, "ssim: frames must be at least \(window)x\(window), got \(d.h)x\(d.w)")
     let plane = d.h * d.w
     let frameSize = d.c * plane
     var out = [Double](repeating: 0, count: d.b * d.s * d.t)
@@ -76,7 +76,7 @@ public func ssim(samples: Tensor, truth: Tensor, dataRange: Double = 255) -> Fra
 
 /// SSIM of one channel plane pair (a sample `x` against the truth `y`, both H x W row-major).
 public func ssimPlane(_ x: [Float], _ y: [Float], height: Int, width: Int, dataRange: Double = 255) -> Double {
-    precondition(x.count == height * width && y.count == height * width, "ssimPlane: planes must be \(height)x\(width)")
+    require(x.count == height * width && y.count == height * width, "ssimPlane: planes must be \(height)x\(width)")
     var filter = SSIMFilter(height: height, width: width, dataRange: dataRange)
     return x.withUnsafeBufferPointer { xb in y.withUnsafeBufferPointer { yb in filter.ssim(xb.baseAddress!, yb.baseAddress!) } }
 }

@@ -24,8 +24,8 @@ public struct DDIMSampler: Sampler {
     ///   - steps: K in 1...N; the visited steps are round((N−1)·(K−1−k)/(K−1)), k = 0..<K (N−1 first, 0 last).
     public init(schedule: NoiseSchedule, steps: Int, eta: Double = 0, objective: Objective = .epsilon, clip: Float? = nil) {
         let n = schedule.stepCount
-        precondition((1...n).contains(steps), "DDIM steps must be in 1...\(n), got \(steps)")
-        precondition(eta >= 0, "DDIM eta must be ≥ 0, got \(eta)")
+        require((1...n).contains(steps), "DDIM steps must be in 1...\(n), got \(steps)")
+        require(eta >= 0, "DDIM eta must be ≥ 0, got \(eta)")
         self.schedule = schedule
         self.objective = objective
         self.clip = clip

@@ -34,7 +34,7 @@ public struct NoiseSchedule: Sendable, Equatable {
 
     /// The tables of the schedule `betas` (each in (0, 1)).
     public init(betas: [Double]) {
-        precondition(!betas.isEmpty && betas.allSatisfy { $0 >= 0 && $0 < 1 }, "betas must be in [0, 1)")
+        require(!betas.isEmpty && betas.allSatisfy { $0 >= 0 && $0 < 1 }, "betas must be in [0, 1)")
         var cumprod: [Double] = []
         var running = 1.0
         for b in betas { running *= 1 - b; cumprod.append(running) }
@@ -66,7 +66,7 @@ public struct NoiseSchedule: Sendable, Equatable {
     /// ᾱ(i) = cos²(((i/N) + s)/(1 + s)·π/2) / cos²(s/(1 + s)·π/2) for i = 0…N,
     /// βᵢ = 1 − ᾱ(i+1)/ᾱ(i), clipped to [0, `maxBeta`].
     public static func cosine(steps: Int, s: Double = 0.008, maxBeta: Double = 0.999) -> NoiseSchedule {
-        precondition(steps >= 1, "a schedule needs at least one step")
+        require(steps >= 1, "a schedule needs at least one step")
         let f = { (i: Int) -> Double in
             let c = Foundation.cos((Double(i) / Double(steps) + s) / (1 + s) * Double.pi * 0.5)
             return c * c
@@ -78,7 +78,7 @@ public struct NoiseSchedule: Sendable, Equatable {
     /// The linear schedule of Ho et al. (β from `start` to `end`, evenly spaced). With the defaults and
     /// `scaled` true, the betas are rescaled by 1000/N so any N keeps the 1000-step schedule's shape.
     public static func linear(steps: Int, start: Double = 1e-4, end: Double = 0.02, scaled: Bool = true) -> NoiseSchedule {
-        precondition(steps >= 1, "a schedule needs at least one step")
+        require(steps >= 1, "a schedule needs at least one step")
         let scale = scaled ? 1000 / Double(steps) : 1
         let (a, b) = (start * scale, end * scale)
         let betas = (0..<steps).map { steps == 1 ? a : a + (b - a) * Double($0) / Double(steps - 1) }
@@ -90,7 +90,7 @@ public struct NoiseSchedule: Sendable, Equatable {
 
     /// `table[t[i]]` for each batch element, shaped [B, 1, …, 1] (rank `rank`) to broadcast over a sample.
     public func column(_ table: [Float], _ t: [Int], rank: Int) -> Tensor {
-        precondition(t.allSatisfy { (0..<stepCount).contains($0) }, "step indices must be in 0..<\(stepCount), got \(t)")
+        require(t.allSatisfy { (0..<stepCount).contains($0) }, "step indices must be in 0..<\(stepCount), got \(t)")
         return Tensor(shape: [t.count] + [Int](repeating: 1, count: Swift.max(rank - 1, 0)), scalars: t.map { table[$0] })
     }
 
@@ -101,7 +101,7 @@ public struct NoiseSchedule: Sendable, Equatable {
     ///   - t: B step indices.
     ///   - noise: ε, the shape of `x0`.
     public func qSample(x0: Tensor, t: [Int], noise: Tensor) -> Tensor {
-        precondition(x0.shape == noise.shape && x0.shape[0] == t.count, "qSample: x0 \(x0.shape), noise \(noise.shape), \(t.count) steps")
+        require(x0.shape == noise.shape && x0.shape[0] == t.count, "qSample: x0 \(x0.shape), noise \(noise.shape), \(t.count) steps")
         return column(sqrtAlphasCumprod, t, rank: x0.rank) * x0 + column(sqrtOneMinusAlphasCumprod, t, rank: x0.rank) * noise
     }
 

@@ -27,7 +27,7 @@ public func logSoftmax(_ x: Tensor, axis: Int) -> Tensor {
 ///   - training: false → returns `x` unchanged (and draws nothing).
 ///   - rng: draws one Bernoulli per element, in row-major order.
 public func dropout(_ x: Tensor, probability p: Float, training: Bool, rng: inout RandomGenerator) -> Tensor {
-    precondition(p >= 0 && p <= 1, "dropout probability must be in [0, 1], got \(p)")
+    require(p >= 0 && p <= 1, "dropout probability must be in [0, 1], got \(p)")
     guard training, p > 0 else { return x }
     if p == 1 { return x * Tensor.zeros(x.shape) }
     let keep = 1 - p, scale = 1 / keep

@@ -15,7 +15,7 @@
 import ZooTensor
 
 public func linearAttention(_ qkv: Tensor, heads: Int, dimHead: Int) -> Tensor {
-    precondition(qkv.rank == 4 && qkv.shape[1] == 3 * heads * dimHead,
+    require(qkv.rank == 4 && qkv.shape[1] == 3 * heads * dimHead,
                  "linearAttention needs qkv [B, 3·\(heads)·\(dimHead), H, W], got \(qkv.shape)")
     let b = qkv.shape[0], h = qkv.shape[2], w = qkv.shape[3]
     let parts = qkv.reshaped([b, 3, heads, dimHead, h * w])

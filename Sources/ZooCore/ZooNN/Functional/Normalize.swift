@@ -11,7 +11,7 @@ import ZooTensor
 public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil,
                       eps: Float = 1e-5) -> Tensor {
     let k = normalizedShape.count
-    precondition(k >= 1 && k <= x.rank && Array(x.shape.suffix(k)) == normalizedShape,
+    require(k >= 1 && k <= x.rank && Array(x.shape.suffix(k)) == normalizedShape,
                  "layerNorm: normalizedShape \(normalizedShape) is not the trailing shape of \(x.shape)")
     let inner = normalizedShape.reduce(1, *)
     var y = groupNorm(x.reshaped([x.count / Swift.max(inner, 1), 1, inner]), groups: 1, eps: eps).reshaped(x.shape)
@@ -23,7 +23,7 @@ public func layerNorm(_ x: Tensor, normalizedShape: [Int], weight: Tensor? = nil
 /// Pixelwise feature normalisation (ProGAN / FutureGAN `PixelwiseNormLayer`): x / √(mean_c(x²) + ε)
 /// over the channel axis of `[N, C, ...]`.
 public func pixelNorm(_ x: Tensor, eps: Float = 1e-8) -> Tensor {
-    precondition(x.rank >= 2, "pixelNorm needs x of shape [N, C, ...], got \(x.shape)")
+    require(x.rank >= 2, "pixelNorm needs x of shape [N, C, ...], got \(x.shape)")
     return x / sqrt((x * x).mean(axis: 1, keepDims: true) + eps)
 }
 
@@ -31,7 +31,7 @@ public func pixelNorm(_ x: Tensor, eps: Float = 1e-8) -> Tensor {
 /// every element, √(mean_n((x − mean_n x)²) + 1e-8) (biased), averaged over all non-batch axes to one
 /// scalar and appended as an extra channel: `[N, C, ...]` → `[N, C + 1, ...]`.
 public func minibatchStddev(_ x: Tensor) -> Tensor {
-    precondition(x.rank >= 2, "minibatchStddev needs x of shape [N, C, ...], got \(x.shape)")
+    require(x.rank >= 2, "minibatchStddev needs x of shape [N, C, ...], got \(x.shape)")
     let centered = x - x.mean(axis: 0, keepDims: true)
     let std = sqrt((centered * centered).mean(axis: 0, keepDims: true) + 1e-8)
     var shape = x.shape

@@ -17,7 +17,7 @@ extension Linear: WeightedLayer {
     public static var outputAxis: Int { 0 }
 
     public func callAsFunction(_ x: Tensor, weight w: Tensor) -> Tensor {
-        precondition(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures,
+        require(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures,
                      "Linear(\(inFeatures)→\(outFeatures)) got input \(x.shape)")
         let flat = x.rank == 2 ? x : x.reshaped([-1, inFeatures])
         var y = matmul(flat, w, transposeB: true)

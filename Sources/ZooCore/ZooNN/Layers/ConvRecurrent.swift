@@ -27,7 +27,7 @@ public final class ConvGRUCell: Module {
     /// PyTorch default initialisation, drawn in the reference's order (all gate convs, then all candidate convs).
     public init(inputChannels: Int, hiddenChannels: Int, kernelSize: Int = 3, layerCount: Int = 1,
                 rng: inout RandomGenerator) {
-        precondition(kernelSize % 2 == 1 && layerCount >= 1, "ConvGRUCell needs an odd kernel and ≥ 1 layer")
+        require(kernelSize % 2 == 1 && layerCount >= 1, "ConvGRUCell needs an odd kernel and ≥ 1 layer")
         self.inputChannels = inputChannels
         self.hiddenChannels = hiddenChannels
         let input = { (i: Int) in (i == 0 ? inputChannels : hiddenChannels) + hiddenChannels }
@@ -64,13 +64,13 @@ public final class ConvGRUCell: Module {
 
     /// One step of a one-layer cell: `x` [B, C_in, H, W], `h` [B, C_h, H, W] → h'.
     public func callAsFunction(_ x: Tensor, state h: Tensor) -> Tensor {
-        precondition(layerCount == 1, "ConvGRUCell with \(layerCount) layers takes states: [Tensor]")
+        require(layerCount == 1, "ConvGRUCell with \(layerCount) layers takes states: [Tensor]")
         return step(x, h, layer: 0)
     }
 
     /// One step through every layer; returns each layer's new hidden state (the last is the output).
     public func callAsFunction(_ x: Tensor, states: [Tensor]) -> [Tensor] {
-        precondition(states.count == layerCount, "ConvGRUCell has \(layerCount) layers, got \(states.count) states")
+        require(states.count == layerCount, "ConvGRUCell has \(layerCount) layers, got \(states.count) states")
         var input = x
         var next: [Tensor] = []
         for (i, h) in states.enumerated() {
@@ -81,7 +81,7 @@ public final class ConvGRUCell: Module {
     }
 
     private func step(_ x: Tensor, _ h: Tensor, layer i: Int) -> Tensor {
-        precondition(x.rank == 4 && h.rank == 4 && h.shape[1] == hiddenChannels && x.shape[0] == h.shape[0]
+        require(x.rank == 4 && h.rank == 4 && h.shape[1] == hiddenChannels && x.shape[0] == h.shape[0]
                      && x.shape[2...] == h.shape[2...],
                      "ConvGRUCell expects x [B, C, H, W] and h [B, \(hiddenChannels), H, W], got \(x.shape), \(h.shape)")
         let n = hiddenChannels
@@ -105,7 +105,7 @@ public final class ConvLSTMCell: Module {
 
     public init(inputChannels: Int, hiddenChannels: Int, kernelSize: Int = 3, layerCount: Int = 1, bias: Bool = true,
                 gateOrder: LSTMGateOrder = .ifgo, rng: inout RandomGenerator) {
-        precondition(kernelSize % 2 == 1 && layerCount >= 1, "ConvLSTMCell needs an odd kernel and ≥ 1 layer")
+        require(kernelSize % 2 == 1 && layerCount >= 1, "ConvLSTMCell needs an odd kernel and ≥ 1 layer")
         self.inputChannels = inputChannels
         self.hiddenChannels = hiddenChannels
         self.gateOrder = gateOrder
@@ -131,13 +131,13 @@ public final class ConvLSTMCell: Module {
 
     /// One step of a one-layer cell.
     public func callAsFunction(_ x: Tensor, state: LSTMState) -> LSTMState {
-        precondition(layerCount == 1, "ConvLSTMCell with \(layerCount) layers takes states: [LSTMState]")
+        require(layerCount == 1, "ConvLSTMCell with \(layerCount) layers takes states: [LSTMState]")
         return step(x, state, layer: 0)
     }
 
     /// One step through every layer; returns each layer's new state (the last layer's h is the output).
     public func callAsFunction(_ x: Tensor, states: [LSTMState]) -> [LSTMState] {
-        precondition(states.count == layerCount, "ConvLSTMCell has \(layerCount) layers, got \(states.count) states")
+        require(states.count == layerCount, "ConvLSTMCell has \(layerCount) layers, got \(states.count) states")
         var input = x
         var next: [LSTMState] = []
         for (i, s) in states.enumerated() {
@@ -149,7 +149,7 @@ public final class ConvLSTMCell: Module {
     }
 
     private func step(_ x: Tensor, _ s: LSTMState, layer i: Int) -> LSTMState {
-        precondition(x.rank == 4 && s.h.rank == 4 && s.h.shape[1] == hiddenChannels && x.shape[0] == s.h.shape[0],
+        require(x.rank == 4 && s.h.rank == 4 && s.h.shape[1] == hiddenChannels && x.shape[0] == s.h.shape[0],
                      "ConvLSTMCell expects x [B, C, H, W] and h [B, \(hiddenChannels), H, W], got \(x.shape), \(s.h.shape)")
         let n = hiddenChannels
         let gates = convs[i](concat([x, s.h], axis: 1))

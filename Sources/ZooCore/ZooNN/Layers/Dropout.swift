@@ -7,7 +7,7 @@ public final class Dropout: Module {
     public let probability: Float
 
     public init(probability: Float = 0.5) {
-        precondition(probability >= 0 && probability <= 1, "dropout probability must be in [0, 1], got \(probability)")
+        require(probability >= 0 && probability <= 1, "dropout probability must be in [0, 1], got \(probability)")
         self.probability = probability
     }
 

@@ -13,7 +13,7 @@ public final class SinusoidalEmbedding: Module {
     public let frequencies: Tensor
 
     public init(dimension: Int) {
-        precondition(dimension % 2 == 0 && dimension >= 4, "SinusoidalEmbedding needs an even dimension ≥ 4, got \(dimension)")
+        require(dimension % 2 == 0 && dimension >= 4, "SinusoidalEmbedding needs an even dimension ≥ 4, got \(dimension)")
         self.dimension = dimension
         let half = dimension / 2
         // As PyTorch: the scale is a double, rounded to Float32 before multiplying the Float32 arange.
@@ -23,7 +23,7 @@ public final class SinusoidalEmbedding: Module {
 
     /// `t`: [B] step values (e.g. integer diffusion steps as Floats) → [B, dimension].
     public func callAsFunction(_ t: Tensor) -> Tensor {
-        precondition(t.rank == 1, "SinusoidalEmbedding expects steps of shape [B], got \(t.shape)")
+        require(t.rank == 1, "SinusoidalEmbedding expects steps of shape [B], got \(t.shape)")
         let args = t.reshaped([-1, 1]) * frequencies.reshaped([1, -1])
         return concat([sin(args), cos(args)], axis: 1)
     }

@@ -13,7 +13,7 @@ public enum Init {
     /// fan_in = d1·∏k and fan_out = d0·∏k. (For a transposed convolution, whose weight is
     /// [Cin, Cout, k...], this makes fan_in = Cout·∏k, as in PyTorch.)
     public static func fans(_ shape: [Int]) -> (fanIn: Int, fanOut: Int) {
-        precondition(shape.count >= 2, "fan in and fan out need a weight of rank ≥ 2, got \(shape)")
+        require(shape.count >= 2, "fan in and fan out need a weight of rank ≥ 2, got \(shape)")
         let receptive = shape.dropFirst(2).reduce(1, *)
         return (shape[1] * receptive, shape[0] * receptive)
     }
@@ -76,7 +76,7 @@ public enum Init {
     /// fewer), scaled by `gain`. Drawn as the Q factor of a Gaussian matrix by modified Gram-Schmidt in
     /// Double, which gives R a positive diagonal: the same Haar distribution as PyTorch's sign-corrected QR.
     public static func orthogonal(_ shape: [Int], gain: Float = 1, rng: inout RandomGenerator) -> Tensor {
-        precondition(shape.count >= 2, "orthogonal init needs rank ≥ 2, got \(shape)")
+        require(shape.count >= 2, "orthogonal init needs rank ≥ 2, got \(shape)")
         let rows = shape[0], cols = shape.dropFirst().reduce(1, *)
         // Orthonormalise the k = min(rows, cols) vectors of length n = max(rows, cols).
         let k = Swift.min(rows, cols), n = Swift.max(rows, cols)

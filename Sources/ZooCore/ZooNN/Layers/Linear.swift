@@ -17,8 +17,8 @@ public final class Linear: Module {
 
     /// Wraps given values (weight [out, in], bias [out]).
     public init(weight: Tensor, bias: Tensor?) {
-        precondition(weight.rank == 2, "Linear weight must be [out, in], got \(weight.shape)")
-        precondition(bias == nil || bias!.shape == [weight.shape[0]], "Linear bias must be [\(weight.shape[0])]")
+        require(weight.rank == 2, "Linear weight must be [out, in], got \(weight.shape)")
+        require(bias == nil || bias!.shape == [weight.shape[0]], "Linear bias must be [\(weight.shape[0])]")
         self.weight = Parameter(weight)
         self.bias = bias.map(Parameter.init)
     }

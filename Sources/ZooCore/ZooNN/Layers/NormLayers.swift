@@ -11,7 +11,7 @@ public final class GroupNorm: Module {
     public let bias: Parameter?
 
     public init(groups: Int, channels: Int, eps: Float = 1e-5, affine: Bool = true) {
-        precondition(groups > 0 && channels % groups == 0, "GroupNorm: \(channels) channels are not divisible into \(groups) groups")
+        require(groups > 0 && channels % groups == 0, "GroupNorm: \(channels) channels are not divisible into \(groups) groups")
         self.groups = groups
         self.eps = eps
         weight = affine ? Parameter(Tensor.ones([channels])) : nil

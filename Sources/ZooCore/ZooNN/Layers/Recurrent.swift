@@ -24,7 +24,7 @@ public final class LSTMCell: RecurrentCellWeights {
 
     /// One step: `x` [B, inputSize], `state` ([B, hidden], [B, hidden]) → the next state.
     public func callAsFunction(_ x: Tensor, state: LSTMState) -> LSTMState {
-        precondition(x.rank == 2 && x.shape[1] == inputSize, "LSTMCell(\(inputSize)→\(hiddenSize)) got input \(x.shape)")
+        require(x.rank == 2 && x.shape[1] == inputSize, "LSTMCell(\(inputSize)→\(hiddenSize)) got input \(x.shape)")
         var gates = matmul(x, weightIH.value, transposeB: true) + matmul(state.h, weightHH.value, transposeB: true)
         if let biasIH { gates = gates + biasIH.value }
         if let biasHH { gates = gates + biasHH.value }
@@ -53,7 +53,7 @@ public final class GRUCell: RecurrentCellWeights {
 
     /// One step: `x` [B, inputSize], `state` [B, hidden] → the next hidden state.
     public func callAsFunction(_ x: Tensor, state h: Tensor) -> Tensor {
-        precondition(x.rank == 2 && x.shape[1] == inputSize, "GRUCell(\(inputSize)→\(hiddenSize)) got input \(x.shape)")
+        require(x.rank == 2 && x.shape[1] == inputSize, "GRUCell(\(inputSize)→\(hiddenSize)) got input \(x.shape)")
         var gi = matmul(x, weightIH.value, transposeB: true)
         var gh = matmul(h, weightHH.value, transposeB: true)
         if let biasIH { gi = gi + biasIH.value }

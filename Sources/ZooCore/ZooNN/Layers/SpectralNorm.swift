@@ -24,7 +24,7 @@ public final class SpectralNorm<Layer: WeightedLayer>: Module {
     /// u and v start as normalised N(0, 1) draws (u first), as PyTorch's.
     public init(_ layer: Layer, powerIterations: Int = 1, eps: Float = 1e-12, weightKey: String = "weight_orig",
                 rng: inout RandomGenerator) {
-        precondition(powerIterations >= 0, "SpectralNorm needs powerIterations ≥ 0")
+        require(powerIterations >= 0, "SpectralNorm needs powerIterations ≥ 0")
         self.layer = layer
         self.powerIterations = powerIterations
         self.eps = eps

@@ -24,7 +24,7 @@ public class Adam: Optimizer {
     }
 
     init(learningRate: Double, betas: (Double, Double), epsilon: Double, weightDecay: Double, decoupled: Bool) {
-        precondition((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "Adam betas must be in [0, 1), got \(betas)")
+        require((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "Adam betas must be in [0, 1), got \(betas)")
         self.betas = betas
         self.epsilon = epsilon
         self.weightDecay = weightDecay

@@ -17,8 +17,8 @@ public final class EMA {
 
     /// Starts the shadow as a copy of `parameters`.
     public init(decay: Float, updateEvery: Int = 1, startStep: Int = 0, parameters: [(String, Parameter)]) {
-        precondition((0...1).contains(decay), "EMA decay must be in [0, 1], got \(decay)")
-        precondition(updateEvery > 0, "EMA updateEvery must be > 0")
+        require((0...1).contains(decay), "EMA decay must be in [0, 1], got \(decay)")
+        require(updateEvery > 0, "EMA updateEvery must be > 0")
         self.decay = decay
         self.updateEvery = updateEvery
         self.startStep = startStep
@@ -37,7 +37,7 @@ public final class EMA {
         let d = decay, w = 1 - decay
         for (name, p) in parameters {
             guard let old = shadow[name] else { shadow[name] = p.value.copy(); continue }
-            precondition(old.shape == p.shape, "EMA shadow \(name) has shape \(old.shape), parameter \(p.shape)")
+            require(old.shape == p.shape, "EMA shadow \(name) has shape \(old.shape), parameter \(p.shape)")
             shadow[name] = Kernels.zip(old, p.value.detached()) { d * $0 + w * $1 }
         }
     }
@@ -56,7 +56,7 @@ public final class EMA {
     public func apply(to parameters: [(String, Parameter)]) {
         for (name, p) in parameters {
             guard let v = shadow[name] else { continue }
-            precondition(v.shape == p.shape, "EMA shadow \(name) has shape \(v.shape), parameter \(p.shape)")
+            require(v.shape == p.shape, "EMA shadow \(name) has shape \(v.shape), parameter \(p.shape)")
             p.value = v.copy()
         }
     }

@@ -36,7 +36,7 @@ open class Optimizer {
     var slots: [String: [String: Tensor]] = [:]
 
     public init(learningRate: Double) {
-        precondition(learningRate >= 0, "learning rate must be ≥ 0, got \(learningRate)")
+        require(learningRate >= 0, "learning rate must be ≥ 0, got \(learningRate)")
         self.learningRate = learningRate
     }
 
@@ -48,13 +48,13 @@ open class Optimizer {
     ///   - gradients: one gradient per parameter, of its shape; nil skips the parameter (like a PyTorch
     ///     parameter whose `.grad` is None: no update, its state unchanged).
     public final func update(_ parameters: [(String, Parameter)], gradients: [Tensor?]) {
-        precondition(parameters.count == gradients.count,
+        require(parameters.count == gradients.count,
                      "update got \(parameters.count) parameters and \(gradients.count) gradients")
         stepCount += 1
         noGrad {
             for ((name, parameter), gradient) in zip(parameters, gradients) {
                 guard let gradient else { continue }
-                precondition(gradient.shape == parameter.shape,
+                require(gradient.shape == parameter.shape,
                              "gradient for \(name) has shape \(gradient.shape), parameter has \(parameter.shape)")
                 var state = slots[name] ?? [:]
                 parameter.value = updatedValue(parameter.value, gradient: gradient.detached(), state: &state)

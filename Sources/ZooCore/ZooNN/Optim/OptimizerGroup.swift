@@ -25,7 +25,7 @@ public final class OptimizerGroup {
     ///   - ema: whether the trainer's EMA (when the run keeps one) covers these parameters.
     public func add(_ name: String, optimizer: Optimizer, parameters: [(String, Parameter)],
                     schedule: LearningRateSchedule? = nil, ema: Bool = true) {
-        precondition(!members.contains { $0.0 == name }, "optimizer group \(name) added twice")
+        require(!members.contains { $0.0 == name }, "optimizer group \(name) added twice")
         members.append((name, Member(optimizer: optimizer, parameters: parameters,
                                      schedule: schedule ?? .constant(optimizer.learningRate), ema: ema)))
     }
@@ -36,7 +36,7 @@ public final class OptimizerGroup {
     /// a programming error).
     public func member(_ name: String) -> Member {
         guard let member = self[name] else {
-            preconditionFailure("no optimizer group '\(name)' (groups: \(members.map(\.0).joined(separator: ", ")))")
+            requirementFailed("no optimizer group '\(name)' (groups: \(members.map(\.0).joined(separator: ", ")))")
         }
         return member
     }

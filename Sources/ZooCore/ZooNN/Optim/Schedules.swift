@@ -21,7 +21,7 @@ public struct LearningRateSchedule: Sendable {
 
     /// The learning rate after `k` scheduler steps.
     public func learningRate(at k: Int) -> Double {
-        precondition(k >= 0, "scheduler step must be ≥ 0, got \(k)")
+        require(k >= 0, "scheduler step must be ≥ 0, got \(k)")
         return rate(k)
     }
 
@@ -32,7 +32,7 @@ public struct LearningRateSchedule: Sendable {
 
     /// StepLR: lr = base · γ^⌊k / stepSize⌋.
     public static func step(_ base: Double, stepSize: Int, gamma: Double = 0.1) -> LearningRateSchedule {
-        precondition(stepSize > 0, "StepLR step size must be > 0")
+        require(stepSize > 0, "StepLR step size must be > 0")
         return LearningRateSchedule(baseLearningRate: base) { k in base * Foundation.pow(gamma, Double(k / stepSize)) }
     }
 
@@ -54,7 +54,7 @@ public struct LearningRateSchedule: Sendable {
     /// (PyTorch's SequentialLR of the two, milestone W).
     public static func cosine(_ base: Double, totalSteps: Int, minimum: Double = 0, warmupSteps: Int = 0,
                               warmupStartFactor: Double = 1.0 / 3.0) -> LearningRateSchedule {
-        precondition(totalSteps > warmupSteps && warmupSteps >= 0, "cosine schedule needs totalSteps > warmupSteps ≥ 0")
+        require(totalSteps > warmupSteps && warmupSteps >= 0, "cosine schedule needs totalSteps > warmupSteps ≥ 0")
         let tMax = Double(totalSteps - warmupSteps)
         return LearningRateSchedule(baseLearningRate: base) { k in
             if k < warmupSteps {

@@ -23,8 +23,8 @@ public struct EvaluationMetrics: @unchecked Sendable {
 
     /// Metrics with their networks; a precondition checks that LPIPS and FVD have theirs.
     public init(kinds: [MetricKind], lpips: LPIPSNetwork? = nil, i3d: I3DNetwork? = nil, notes: [String] = []) {
-        precondition(!kinds.contains(.lpips) || lpips != nil, "EvaluationMetrics: LPIPS needs its network")
-        precondition(!kinds.contains(.fvd) || i3d != nil, "EvaluationMetrics: FVD needs the I3D network")
+        require(!kinds.contains(.lpips) || lpips != nil, "EvaluationMetrics: LPIPS needs its network")
+        require(!kinds.contains(.fvd) || i3d != nil, "EvaluationMetrics: FVD needs the I3D network")
         self.kinds = kinds
         self.lpips = lpips
         self.i3d = i3d

@@ -79,7 +79,7 @@ public struct FrameGrid {
 
     /// An empty grid for frames of the given size.
     public init(height: Int, width: Int, channels: Int, gap: Int = 2, splitAfter: Int = 0, scale: Int = 1) {
-        precondition(scale >= 1 && gap >= 0, "FrameGrid needs scale ≥ 1 and gap ≥ 0")
+        require(scale >= 1 && gap >= 0, "FrameGrid needs scale ≥ 1 and gap ≥ 0")
         self.height = height
         self.width = width
         self.channels = channels

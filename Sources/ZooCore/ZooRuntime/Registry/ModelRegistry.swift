@@ -26,7 +26,7 @@ public struct ModelEntry: Sendable {
     public init(name: String, summary: String, paper: String, presetNames: [String], defaultPreset: String,
                 make: @escaping @Sendable (String, inout RandomGenerator) throws -> any VideoPredictor,
                 load: @escaping @Sendable (Data, inout RandomGenerator) throws -> any VideoPredictor) {
-        precondition(presetNames.contains(defaultPreset), "\(name): default preset \(defaultPreset) is not among \(presetNames)")
+        require(presetNames.contains(defaultPreset), "\(name): default preset \(defaultPreset) is not among \(presetNames)")
         self.name = name
         self.summary = summary
         self.paper = paper
@@ -77,7 +77,7 @@ public struct ModelRegistry: Sendable {
     public init(_ list: [ModelEntry]) {
         var table: [String: ModelEntry] = [:]
         for entry in list {
-            precondition(table[entry.name] == nil, "model '\(entry.name)' is registered twice")
+            require(table[entry.name] == nil, "model '\(entry.name)' is registered twice")
             table[entry.name] = entry
         }
         entries = table

@@ -16,7 +16,7 @@
 /// - Returns: one gradient per input, each of the input's shape.
 public func gradients(of loss: Tensor, wrt inputs: [Tensor], seed: Tensor? = nil,
                       createGraph: Bool = false, retainGraph: Bool = false) -> [Tensor] {
-    precondition(seed != nil || loss.count == 1,
+    require(seed != nil || loss.count == 1,
                  "gradients(of:) needs a one-element loss or an explicit seed; loss shape is \(loss.shape)")
     guard let root = loss.node else { return inputs.map { Tensor.zeros($0.shape) } }
     let order = topologicalOrder(from: root)
@@ -46,7 +46,7 @@ public func gradients(of loss: Tensor, wrt inputs: [Tensor], seed: Tensor? = nil
         guard let node = input.node, let g = grads[ObjectIdentifier(node)] else {
             return Tensor.zeros(input.shape)
         }
-        precondition(g.shape == input.shape, "gradient shape \(g.shape) != input shape \(input.shape)")
+        require(g.shape == input.shape, "gradient shape \(g.shape) != input shape \(input.shape)")
         return g
     }
 }

@@ -147,7 +147,7 @@ public enum BLAS {
     public static func symmetricEigen(_ matrix: [Double], n: Int, vectors: Bool = true) throws
         -> (values: [Double], vectors: [Double])
     {
-        precondition(matrix.count == n * n, "symmetricEigen: \(matrix.count) values for \(n)x\(n)")
+        require(matrix.count == n * n, "symmetricEigen: \(matrix.count) values for \(n)x\(n)")
         _ = ready
         // A symmetric matrix is its own transpose, so row-major input is valid column-major input; the
         // eigenvectors come back column-major, i.e. as the rows of the returned buffer.

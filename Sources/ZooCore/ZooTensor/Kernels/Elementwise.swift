@@ -152,7 +152,7 @@ struct BroadcastLayout {
     private let strides: [[Int]]
 
     init(shape: [Int], inputs: [[Int]]) {
-        precondition(inputs.count == 3, "BroadcastLayout takes three inputs")
+        require(inputs.count == 3, "BroadcastLayout takes three inputs")
         let count = shape.reduce(1, *)
         if inputs.allSatisfy({ $0 == shape || $0.reduce(1, *) == 1 }) {
             // Same shape or a single value: one flat run, no stride arithmetic.

@@ -29,7 +29,7 @@ public struct ConvGeometry: Equatable, Sendable {
 
     public init(batch: Int, inChannels: Int, outChannels: Int, input: [Int], output: [Int], kernel: [Int],
                 stride: [Int], dilation: [Int], padBefore: [Int]) {
-        precondition([input, output, kernel, stride, dilation, padBefore].allSatisfy { $0.count == 3 },
+        require([input, output, kernel, stride, dilation, padBefore].allSatisfy { $0.count == 3 },
                      "ConvGeometry takes [D, H, W] triples")
         self.batch = batch
         self.inChannels = inChannels

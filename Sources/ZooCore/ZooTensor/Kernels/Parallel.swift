@@ -16,7 +16,7 @@ public enum Parallel {
         var key = pthread_key_t()
         // (Not inside precondition: -Ounchecked release builds do not evaluate its condition.)
         let status = pthread_key_create(&key, nil)
-        precondition(status == 0, "pthread_key_create failed")
+        require(status == 0, "pthread_key_create failed")
         return key
     }()
 

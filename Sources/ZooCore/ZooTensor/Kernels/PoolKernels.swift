@@ -52,7 +52,7 @@ public final class PlaneIndexMap: @unchecked Sendable {
     package let indices: UnsafeMutablePointer<Int32>
 
     package init(planes: Int, inputPlane: Int, outputPlane: Int, shared: Bool) {
-        precondition(inputPlane < Int(Int32.max), "plane of \(inputPlane) elements is too large for Int32 indices")
+        require(inputPlane < Int(Int32.max), "plane of \(inputPlane) elements is too large for Int32 indices")
         self.planes = planes
         self.inputPlane = inputPlane
         self.outputPlane = outputPlane

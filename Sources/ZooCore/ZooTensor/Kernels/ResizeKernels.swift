@@ -13,7 +13,7 @@ public struct LinearAxisTable: Sendable, Equatable {
     /// PyTorch's source coordinates: with `alignCorners`, src = o·(in − 1)/(out − 1); otherwise half-pixel
     /// centres src = max((o + ½)·in/out − ½, 0). i0 = ⌊src⌋, i1 = min(i0 + 1, in − 1), λ = src − i0.
     public init(inputSize: Int, outputSize: Int, alignCorners: Bool) {
-        precondition(inputSize > 0 && outputSize > 0, "resize sizes must be positive, got \(inputSize) → \(outputSize)")
+        require(inputSize > 0 && outputSize > 0, "resize sizes must be positive, got \(inputSize) → \(outputSize)")
         self.inputSize = inputSize
         self.outputSize = outputSize
         let scale: Float = alignCorners

@@ -25,7 +25,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// Restores a generator from `stateWords` (as returned by `stateWords`).
     public init(stateWords: [UInt64]) {
-        precondition(stateWords.count == 5, "RandomGenerator state needs 5 words, got \(stateWords.count)")
+        require(stateWords.count == 5, "RandomGenerator state needs 5 words, got \(stateWords.count)")
         state = (stateWords[0], stateWords[1], stateWords[2], stateWords[3])
         spareNormal = stateWords[4] == UInt64.max ? nil : Float(bitPattern: UInt32(truncatingIfNeeded: stateWords[4]))
     }

@@ -18,7 +18,7 @@ public enum Shape {
         for i in 0..<n {
             let da = i < n - a.count ? 1 : a[i - (n - a.count)]
             let db = i < n - b.count ? 1 : b[i - (n - b.count)]
-            precondition(da == db || da == 1 || db == 1, "shapes \(a) and \(b) do not broadcast")
+            require(da == db || da == 1 || db == 1, "shapes \(a) and \(b) do not broadcast")
             out[i] = da == 1 ? db : da
         }
         return out
@@ -28,7 +28,7 @@ public enum Shape {
     static func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
         let own = strides(shape)
         let lead = target.count - shape.count
-        precondition(lead >= 0, "cannot broadcast \(shape) to \(target)")
+        require(lead >= 0, "cannot broadcast \(shape) to \(target)")
         return (0..<target.count).map { d in
             d < lead ? 0 : (shape[d - lead] == 1 && target[d] != 1 ? 0 : own[d - lead])
         }

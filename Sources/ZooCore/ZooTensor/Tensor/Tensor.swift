@@ -18,7 +18,7 @@ public struct Tensor: @unchecked Sendable {
 
     /// Wraps `storage` with `shape` (their element counts must agree).
     public init(shape: [Int], storage: TensorStorage) {
-        precondition(shape.reduce(1, *) == storage.count,
+        require(shape.reduce(1, *) == storage.count,
                      "shape \(shape) needs \(shape.reduce(1, *)) elements, storage has \(storage.count)")
         self.shape = shape
         self.storage = storage
@@ -27,7 +27,7 @@ public struct Tensor: @unchecked Sendable {
 
     /// A tensor holding `scalars` in row-major order.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.reduce(1, *) == scalars.count,
+        require(shape.reduce(1, *) == scalars.count,
                      "shape \(shape) needs \(shape.reduce(1, *)) values, got \(scalars.count)")
         self.init(shape: shape, storage: TensorStorage(scalars))
     }
@@ -61,7 +61,7 @@ public struct Tensor: @unchecked Sendable {
     public var scalars: [Float] { Array(storage.buffer) }
     /// The value of a one-element tensor.
     public var item: Float {
-        precondition(count == 1, "item needs a one-element tensor, shape is \(shape)")
+        require(count == 1, "item needs a one-element tensor, shape is \(shape)")
         return storage.pointer[0]
     }
 
@@ -88,7 +88,7 @@ public struct Tensor: @unchecked Sendable {
     /// Resolves a possibly negative axis against this tensor's rank.
     @inline(__always) public func axis(_ a: Int) -> Int {
         let r = a < 0 ? a + rank : a
-        precondition(r >= 0 && r < rank, "axis \(a) out of range for shape \(shape)")
+        require(r >= 0 && r < rank, "axis \(a) out of range for shape \(shape)")
         return r
     }
 

@@ -35,7 +35,7 @@ public enum FlowDataset {
 
         /// Creates a plan.
         public init(simulationCount: Int, framesPerSimulation: Int, sequenceLength: Int, seed: UInt64) {
-            precondition(framesPerSimulation >= sequenceLength && sequenceLength > 0,
+            require(framesPerSimulation >= sequenceLength && sequenceLength > 0,
                          "a simulation must record at least one sequence")
             self.simulationCount = simulationCount
             self.framesPerSimulation = framesPerSimulation
@@ -138,7 +138,7 @@ public enum FlowDataset {
                               into output: UnsafeMutablePointer<UInt8>) {
         let omega = lattice.vorticity()
         let factor = scenario.cropSide / size
-        precondition(factor * size == scenario.cropSide, "crop \(scenario.cropSide) is not a multiple of \(size)")
+        require(factor * size == scenario.cropSide, "crop \(scenario.cropSide) is not a multiple of \(size)")
         let w = lattice.width, h = lattice.height
         let scale = Float(h) / 8 / scenario.inflowVelocity / vorticityScale / Float(factor * factor)
         for row in 0..<size {

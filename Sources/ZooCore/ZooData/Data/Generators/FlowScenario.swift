@@ -66,7 +66,7 @@ public struct FlowScenario: Sendable, Equatable {
     public init(latticeWidth: Int, latticeHeight: Int, obstacles: [FlowObstacle], inflowVelocity: Float,
                 reynolds: Float, characteristicLength: Float, spinUpTicks: Int, ticksPerFrame: Int,
                 cropX: Int, cropSide: Int) {
-        precondition(cropX >= 0 && cropX + cropSide <= latticeWidth && cropSide <= latticeHeight,
+        require(cropX >= 0 && cropX + cropSide <= latticeWidth && cropSide <= latticeHeight,
                      "the shown square (x \(cropX), side \(cropSide)) must lie inside the "
                         + "\(latticeWidth)x\(latticeHeight) lattice")
         self.latticeWidth = latticeWidth
@@ -111,14 +111,14 @@ public struct FlowScenario: Sendable, Equatable {
                 box = (min(box.minX, x), max(box.maxX, x), min(box.minY, y), max(box.maxY, y))
             }
         }
-        precondition(box.maxX >= 0, "the obstacles cover no lattice node: \(obstacles)")
+        require(box.maxX >= 0, "the obstacles cover no lattice node: \(obstacles)")
         return box
     }
 
     /// The lattice height used for frames of `size` pixels: 128 nodes up to 64-pixel frames (so 32- and
     /// 64-pixel sets show the same simulations), twice the frame size above that.
     public static func latticeHeight(forFrameSize size: Int) -> Int {
-        precondition([16, 32, 64].contains(size) || (size > 64 && size % 64 == 0),
+        require([16, 32, 64].contains(size) || (size > 64 && size % 64 == 0),
                      "flow frames are 16, 32, 64 or a multiple of 64 pixels, got \(size)")
         return max(128, 2 * size)
     }
@@ -133,7 +133,7 @@ public struct FlowScenario: Sendable, Equatable {
     /// flow passes over the height, by which time most wakes shed regularly (`FlowDataset.simulate`
     /// extends it for the slow ones).
     public static func random(latticeHeight height: Int, rng: inout RandomGenerator) -> FlowScenario {
-        precondition(height >= 64 && height % 16 == 0, "lattice height must be a multiple of 16 ≥ 64, got \(height)")
+        require(height >= 64 && height % 16 == 0, "lattice height must be a multiple of 16 ≥ 64, got \(height)")
         let width = height * 5 / 4
         let h = Float(height)
         let kind = rng.int(below: 10)

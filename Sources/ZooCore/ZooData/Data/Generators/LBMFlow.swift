@@ -74,22 +74,22 @@ public final class LBMFlow: @unchecked Sendable {
     public init(width: Int, height: Int, solid: [UInt8], relaxationTime: Float, inflowVelocity: Float,
                 boundaries: Boundaries = .channel, spongeWidth: Int = 0,
                 initialVelocity: (Int, Int) -> (Float, Float)) {
-        precondition(width >= 4 && height >= 4, "LBMFlow needs at least 4x4 nodes, got \(width)x\(height)")
-        precondition(solid.count == width * height, "solid mask has \(solid.count) nodes, need \(width * height)")
-        precondition(relaxationTime > 0.5, "relaxation time must exceed 1/2, got \(relaxationTime)")
+        require(width >= 4 && height >= 4, "LBMFlow needs at least 4x4 nodes, got \(width)x\(height)")
+        require(solid.count == width * height, "solid mask has \(solid.count) nodes, need \(width * height)")
+        require(relaxationTime > 0.5, "relaxation time must exceed 1/2, got \(relaxationTime)")
         self.width = width
         self.height = height
         self.solid = solid
         self.relaxationTime = relaxationTime
         self.inflowVelocity = inflowVelocity
         self.boundaries = boundaries
-        precondition(spongeWidth >= 0 && spongeWidth < width / 2,
+        require(spongeWidth >= 0 && spongeWidth < width / 2,
                      "sponge width \(spongeWidth) must be below half the width")
         self.spongeWidth = spongeWidth
         let spongeIsFluid = (0..<height).allSatisfy { y in
             ((width - spongeWidth)..<width).allSatisfy { solid[y * width + $0] == 0 }
         }
-        precondition(spongeIsFluid, "obstacles must stay out of the \(spongeWidth) sponge columns before the outlet")
+        require(spongeIsFluid, "obstacles must stay out of the \(spongeWidth) sponge columns before the outlet")
         inflowEquilibrium = Self.equilibrium(density: 1, ux: inflowVelocity, uy: 0)
         spongeProfile = (0..<spongeWidth).map { x in
             let depth = Float(x + 1) / Float(spongeWidth)

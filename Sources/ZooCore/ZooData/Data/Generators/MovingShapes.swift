@@ -82,7 +82,7 @@ public enum MovingShapes {
 
     /// One sequence, [T, size, size, channels] uint8.
     public static func sequence(frameCount: Int, settings: Settings, rng: inout RandomGenerator) -> [UInt8] {
-        precondition([1, 3].contains(settings.channels), "shapes have 1 or 3 channels, got \(settings.channels)")
+        require([1, 3].contains(settings.channels), "shapes have 1 or 3 channels, got \(settings.channels)")
         let count = settings.spriteCount.lowerBound
             + rng.int(below: settings.spriteCount.upperBound - settings.spriteCount.lowerBound + 1)
         var glyphs: [Glyph] = [], radii: [Float] = [], angles: [Float] = [], colours: [[Float]] = []

@@ -36,8 +36,8 @@ extension SpatialPadding {
         case .valid: return input.map { _ in (0, 0) }
         case .same: return input.indices.map { samePadding(inputSize: input[$0], kernel: kernel[$0], stride: stride[$0], dilation: dilation[$0]) }
         case let .explicit(pairs):
-            precondition(pairs.count == input.count, "padding needs \(input.count) (before, after) pairs, got \(pairs.count)")
-            precondition(pairs.allSatisfy { $0.0 >= 0 && $0.1 >= 0 }, "padding must be non-negative, got \(pairs)")
+            require(pairs.count == input.count, "padding needs \(input.count) (before, after) pairs, got \(pairs.count)")
+            require(pairs.allSatisfy { $0.0 >= 0 && $0.1 >= 0 }, "padding must be non-negative, got \(pairs)")
             return pairs
         }
     }
@@ -57,7 +57,7 @@ private func convOps(_ rank: Int) -> (forward: Op, input: Op, weight: Op) {
 private func biasAxes(_ rank: Int) -> [Int] { [0] + Array(2..<(2 + rank)) }
 
 private func checkBias(_ bias: Tensor?, channels: Int) {
-    if let bias { precondition(bias.shape == [channels], "conv bias must be [\(channels)], got \(bias.shape)") }
+    if let bias { require(bias.shape == [channels], "conv bias must be [\(channels)], got \(bias.shape)") }
 }
 
 // MARK: - conv2d / conv3d (C)
@@ -114,16 +114,16 @@ func convolutionWeightGrad(_ x: Tensor, _ dy: Tensor, geometry g: ConvGeometry, 
 /// Geometry of a convolution of x [N, Cin, spatial...] with w [Cout, Cin, kernel...].
 func convGeometry(x: Tensor, weight w: Tensor, stride: [Int], padding: SpatialPadding, dilation: [Int],
                   rank: Int, name: String) -> ConvGeometry {
-    precondition(x.rank == rank + 2, "\(name): input must be [N, C, \(rank == 2 ? "H, W" : "D, H, W")], got \(x.shape)")
-    precondition(w.rank == rank + 2, "\(name): weight must be [Cout, Cin, \(rank == 2 ? "kh, kw" : "kd, kh, kw")], got \(w.shape)")
-    precondition(w.shape[1] == x.shape[1], "\(name): weight \(w.shape) expects \(w.shape[1]) input channels, input \(x.shape) has \(x.shape[1])")
-    precondition(stride.allSatisfy { $0 > 0 } && dilation.allSatisfy { $0 > 0 }, "\(name): stride and dilation must be positive")
+    require(x.rank == rank + 2, "\(name): input must be [N, C, \(rank == 2 ? "H, W" : "D, H, W")], got \(x.shape)")
+    require(w.rank == rank + 2, "\(name): weight must be [Cout, Cin, \(rank == 2 ? "kh, kw" : "kd, kh, kw")], got \(w.shape)")
+    require(w.shape[1] == x.shape[1], "\(name): weight \(w.shape) expects \(w.shape[1]) input channels, input \(x.shape) has \(x.shape[1])")
+    require(stride.allSatisfy { $0 > 0 } && dilation.allSatisfy { $0 > 0 }, "\(name): stride and dilation must be positive")
     let input = Array(x.shape[2...]), kernel = Array(w.shape[2...])
     let pads = padding.widths(input: input, kernel: kernel, stride: stride, dilation: dilation)
     let before = pads.map(\.0), after = pads.map(\.1)
     let output = ConvGeometry.outputSize(input: input, kernel: kernel, stride: stride, dilation: dilation,
                                          padBefore: before, padAfter: after)
-    precondition(output.allSatisfy { $0 > 0 }, "\(name): input \(x.shape) is smaller than the dilated kernel \(w.shape)")
+    require(output.allSatisfy { $0 > 0 }, "\(name): input \(x.shape) is smaller than the dilated kernel \(w.shape)")
     return ConvGeometry(batch: x.shape[0], inChannels: x.shape[1], outChannels: w.shape[0], input: asVolume(input),
                         output: asVolume(output), kernel: asVolume(kernel), stride: asVolume(stride),
                         dilation: asVolume(dilation), padBefore: asVolume(before, fill: 0))

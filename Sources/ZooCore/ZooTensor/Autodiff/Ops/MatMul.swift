@@ -10,15 +10,15 @@
 ///   - b: `[..., K, N]` (or `[..., N, K]` with `transposeB`); either the same batch axes as `a`, or 2-D.
 /// - Returns: `[..., M, N]`.
 public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-    precondition(a.rank >= 2 && b.rank >= 2, "matmul needs rank ≥ 2, got \(a.shape) and \(b.shape)")
+    require(a.rank >= 2 && b.rank >= 2, "matmul needs rank ≥ 2, got \(a.shape) and \(b.shape)")
     let sharedB = b.rank == 2 && a.rank > 2
-    precondition(sharedB || a.shape.dropLast(2) == b.shape.dropLast(2),
+    require(sharedB || a.shape.dropLast(2) == b.shape.dropLast(2),
                  "matmul batch axes differ: \(a.shape) and \(b.shape)")
     let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
     let (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
     let (m, k) = transposeA ? (ac, ar) : (ar, ac)
     let (k2, n) = transposeB ? (bc, br) : (br, bc)
-    precondition(k == k2, "matmul inner sizes differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+    require(k == k2, "matmul inner sizes differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
     let batchShape = Array(a.shape.dropLast(2))
     let batch = batchShape.reduce(1, *)
     let out = Tensor.uninitialized(batchShape + [m, n])

@@ -10,11 +10,11 @@ extension Tensor {
         var s = newShape
         if let i = s.firstIndex(of: -1) {
             let known = s.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            require(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
             s[i] = count / known
         }
         if s == shape { return self }
-        precondition(s.reduce(1, *) == count, "cannot reshape \(shape) (\(count) values) to \(newShape)")
+        require(s.reduce(1, *) == count, "cannot reshape \(shape) (\(count) values) to \(newShape)")
         let inShape = shape
         return Tensor(shape: s, storage: storage).recorded(.reshape, [self]) { dy in [dy.reshaped(inShape)] }
     }
@@ -38,7 +38,7 @@ extension Tensor {
     /// Removes the size-1 axis `axis`.
     public func squeezed(_ axis: Int) -> Tensor {
         let a = self.axis(axis)
-        precondition(shape[a] == 1, "squeezed(\(axis)): axis has size \(shape[a]) in \(shape)")
+        require(shape[a] == 1, "squeezed(\(axis)): axis has size \(shape[a]) in \(shape)")
         var s = shape
         s.remove(at: a)
         return reshaped(s)
@@ -48,7 +48,7 @@ extension Tensor {
     // y[i_p0, i_p1, ...] = x[i_0, i_1, ...]    ∂: permute by the inverse
     /// Axes reordered: result axis k is input axis `order[k]`.
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.sorted() == Array(0..<rank), "permuted(\(order)) is not a permutation of \(rank) axes")
+        require(order.sorted() == Array(0..<rank), "permuted(\(order)) is not a permutation of \(rank) axes")
         if order == Array(0..<rank) { return self }
         let outShape = order.map { shape[$0] }
         let inStrides = Shape.strides(shape)
@@ -85,7 +85,7 @@ extension Tensor {
     public func sliced(_ ranges: [Range<Int>]) -> Tensor {
         let rs = (0..<rank).map { d in d < ranges.count ? ranges[d] : 0..<shape[d] }
         for d in 0..<rank {
-            precondition(rs[d].lowerBound >= 0 && rs[d].upperBound <= shape[d],
+            require(rs[d].lowerBound >= 0 && rs[d].upperBound <= shape[d],
                          "slice \(rs[d]) out of bounds for axis \(d) of \(shape)")
         }
         let outShape = rs.map(\.count)
@@ -145,12 +145,12 @@ extension Tensor {
 // y = [x0, x1, ...] along an axis    ∂: slice each part back out
 /// Tensors joined along `axis` (all other axes must agree).
 public func concat(_ tensors: [Tensor], axis a: Int) -> Tensor {
-    precondition(!tensors.isEmpty, "concat needs at least one tensor")
+    require(!tensors.isEmpty, "concat needs at least one tensor")
     if tensors.count == 1 { return tensors[0] }
     let first = tensors[0]
     let ax = first.axis(a)
     for t in tensors {
-        precondition(t.rank == first.rank && (0..<first.rank).allSatisfy { $0 == ax || t.shape[$0] == first.shape[$0] },
+        require(t.rank == first.rank && (0..<first.rank).allSatisfy { $0 == ax || t.shape[$0] == first.shape[$0] },
                      "concat along axis \(a): shapes \(tensors.map(\.shape)) differ off that axis")
     }
     var outShape = first.shape

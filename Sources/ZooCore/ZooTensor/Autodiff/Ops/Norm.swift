@@ -27,7 +27,7 @@ func normalizationBackwardComposite(_ g: Tensor, _ x: Tensor, weight: Tensor?, a
 /// Checks an optional per-channel parameter and returns its values.
 private func channelValues(_ t: Tensor?, _ name: String, channels c: Int, op: String) -> [Float]? {
     guard let t else { return nil }
-    precondition(t.count == c, "\(op): \(name) has \(t.count) values (shape \(t.shape)), expected \(c) channels")
+    require(t.count == c, "\(op): \(name) has \(t.count) values (shape \(t.shape)), expected \(c) channels")
     return t.scalars
 }
 
@@ -66,14 +66,14 @@ public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor? = nil, bias: Ten
 /// - Parameter negativeSlope: the leaky-ReLU slope, ≥ 0.
 public func groupNormLeakyRelu(_ x: Tensor, groups: Int, weight: Tensor? = nil, bias: Tensor? = nil,
                                eps: Float = 1e-5, negativeSlope: Float = 0.01) -> Tensor {
-    precondition(negativeSlope >= 0, "groupNormLeakyRelu needs negativeSlope ≥ 0, got \(negativeSlope)")
+    require(negativeSlope >= 0, "groupNormLeakyRelu needs negativeSlope ≥ 0, got \(negativeSlope)")
     return groupNormFused(x, groups: groups, weight: weight, bias: bias, eps: eps, slope: negativeSlope)
 }
 
 private func groupNormFused(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float, slope: Float?) -> Tensor {
-    precondition(x.rank >= 2, "groupNorm needs x of shape [N, C, ...], got \(x.shape)")
+    require(x.rank >= 2, "groupNorm needs x of shape [N, C, ...], got \(x.shape)")
     let n = x.shape[0], c = x.shape[1]
-    precondition(groups > 0 && c % groups == 0, "groupNorm: \(c) channels are not divisible into \(groups) groups")
+    require(groups > 0 && c % groups == 0, "groupNorm: \(c) channels are not divisible into \(groups) groups")
     let cg = c / groups
     let w = channelValues(weight, "weight", channels: c, op: "groupNorm")
     let b = channelValues(bias, "bias", channels: c, op: "groupNorm")
@@ -115,7 +115,7 @@ private func groupNormFused(_ x: Tensor, groups: Int, weight: Tensor?, bias: Ten
 public func batchNorm(_ x: Tensor, runningMean: Tensor, runningVariance: Tensor, weight: Tensor? = nil,
                       bias: Tensor? = nil, training: Bool, momentum: Float = 0.1, eps: Float = 1e-5)
     -> (output: Tensor, runningMean: Tensor, runningVariance: Tensor) {
-    precondition(x.rank >= 2, "batchNorm needs x of shape [N, C, ...], got \(x.shape)")
+    require(x.rank >= 2, "batchNorm needs x of shape [N, C, ...], got \(x.shape)")
     let n = x.shape[0], c = x.shape[1]
     let s = x.count / Swift.max(n * c, 1)
     let w = channelValues(weight, "weight", channels: c, op: "batchNorm")
@@ -140,7 +140,7 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor, runningVariance: Tensor,
         }
         return (out, runningMean.detached(), runningVariance.detached())
     }
-    precondition(n * s > 1, "batchNorm in training needs more than one value per channel, got x \(x.shape)")
+    require(n * s > 1, "batchNorm in training needs more than one value per channel, got x \(x.shape)")
     let (y, record, mean, variance) = Kernels.normalize(x, channels: c, setOfRow: setOfRow, sets: c,
                                                         weight: w, bias: b, eps: eps, slope: nil)
     let m = Double(momentum), correction = Double(n * s) / Double(n * s - 1)
@@ -172,7 +172,7 @@ public func batchNorm(_ x: Tensor, runningMean: Tensor, runningVariance: Tensor,
 ///   - weight, bias: C values each, in any shape of C elements (RVD stores them as `[1, C, 1, 1]`);
 ///     nil means 1 and 0.
 public func channelLayerNorm(_ x: Tensor, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
-    precondition(x.rank >= 2, "channelLayerNorm needs x of shape [N, C, ...], got \(x.shape)")
+    require(x.rank >= 2, "channelLayerNorm needs x of shape [N, C, ...], got \(x.shape)")
     let n = x.shape[0], c = x.shape[1]
     let w = channelValues(weight, "weight", channels: c, op: "channelLayerNorm")
     let b = channelValues(bias, "bias", channels: c, op: "channelLayerNorm")

@@ -8,16 +8,16 @@
 /// Window geometry of a pool on x [N, C, spatial...].
 func poolGeometry(_ x: Tensor, kernel: [Int], stride: [Int]?, padding: SpatialPadding, rank: Int,
                           name: String) -> PoolGeometry {
-    precondition(x.rank == rank + 2, "\(name): input must be [N, C, \(rank == 2 ? "H, W" : "D, H, W")], got \(x.shape)")
+    require(x.rank == rank + 2, "\(name): input must be [N, C, \(rank == 2 ? "H, W" : "D, H, W")], got \(x.shape)")
     let stride = stride ?? kernel
-    precondition(kernel.allSatisfy { $0 > 0 } && stride.allSatisfy { $0 > 0 }, "\(name): kernel and stride must be positive")
+    require(kernel.allSatisfy { $0 > 0 } && stride.allSatisfy { $0 > 0 }, "\(name): kernel and stride must be positive")
     let input = Array(x.shape[2...])
     let pads = padding.widths(input: input, kernel: kernel, stride: stride, dilation: kernel.map { _ in 1 })
-    precondition(pads.indices.allSatisfy { pads[$0].0 < kernel[$0] && pads[$0].1 < kernel[$0] },
+    require(pads.indices.allSatisfy { pads[$0].0 < kernel[$0] && pads[$0].1 < kernel[$0] },
                  "\(name): padding \(pads) must be smaller than the kernel \(kernel)")
     let output = ConvGeometry.outputSize(input: input, kernel: kernel, stride: stride, dilation: kernel.map { _ in 1 },
                                          padBefore: pads.map(\.0), padAfter: pads.map(\.1))
-    precondition(output.allSatisfy { $0 > 0 }, "\(name): input \(x.shape) is smaller than the window \(kernel)")
+    require(output.allSatisfy { $0 > 0 }, "\(name): input \(x.shape) is smaller than the window \(kernel)")
     return PoolGeometry(planes: x.shape[0] * x.shape[1], input: asVolume(input), output: asVolume(output),
                         kernel: asVolume(kernel), stride: asVolume(stride), padBefore: asVolume(pads.map(\.0), fill: 0),
                         padAfter: asVolume(pads.map(\.1), fill: 0))
@@ -63,7 +63,7 @@ func scatterIndices(_ y: Tensor, _ map: PlaneIndexMap, shape: [Int]) -> Tensor {
 /// gradient.
 private func transferIndices(_ x: Tensor, _ map: PlaneIndexMap, scatter: Bool, shape: [Int]) -> Tensor {
     let (from, to) = scatter ? (map.outputPlane, map.inputPlane) : (map.inputPlane, map.outputPlane)
-    precondition(x.count == map.planes * from && shape.reduce(1, *) == map.planes * to,
+    require(x.count == map.planes * from && shape.reduce(1, *) == map.planes * to,
                  "\(scatter ? "scatterIndices" : "gatherIndices"): shapes \(x.shape) → \(shape) do not match the index map")
     return kernelOp(x, scatter ? .scatterIndices : .gatherIndices, shape: shape, kernel: {
         scatter ? Kernels.scatterPlanes($0, map, into: $1) : Kernels.gatherPlanes($0, map, into: $1)

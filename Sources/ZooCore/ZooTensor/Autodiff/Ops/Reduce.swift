@@ -100,7 +100,7 @@ extension Tensor {
     public func sum(toShape target: [Int]) -> Tensor {
         if shape == target { return self }
         let lead = rank - target.count
-        precondition(lead >= 0, "sum(toShape:): \(shape) cannot reduce to \(target)")
+        require(lead >= 0, "sum(toShape:): \(shape) cannot reduce to \(target)")
         var axes = Array(0..<lead)
         for (i, size) in target.enumerated() where size == 1 && shape[lead + i] != 1 { axes.append(lead + i) }
         let reduced = axes.isEmpty ? self : sum(axes: axes, keepDims: true)
