@@ -60,7 +60,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "zoo-bench", dependencies: ["ZooCore", "ZooBench"]),
-        .testTarget(name: "ZooCoreTests", dependencies: ["ZooCore", "ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "ZooRuntime"],
+        .testTarget(name: "ZooCoreTests", dependencies: ["ZooCore", "ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "ZooRuntime", "Baselines"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooCore", "RVD", "Baselines"]),
         .testTarget(name: "ZooBenchTests", dependencies: ["ZooBench", "ZooCLI", "ZooCore", "RVD"]),
