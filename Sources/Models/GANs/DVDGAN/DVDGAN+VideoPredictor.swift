@@ -33,7 +33,7 @@ extension DVDGAN: ConfiguredPredictor {
     public func trainStep(_ batch: VideoBatch, optimizers: OptimizerGroup, step: Int,
                           rng: inout RandomGenerator) -> StepLosses {
         let c = config.contract
-        precondition(batch.frameCount >= c.clipLength, "dvd-gan trains on clips of \(c.clipLength) frames, got \(batch.frameCount)")
+        require(batch.frameCount >= c.clipLength, "dvd-gan trains on clips of \(c.clipLength) frames, got \(batch.frameCount)")
         let b = batch.batchSize, tf = c.predictedFrames
         let context = batch.frames.sliced(axis: 1, 0..<c.contextFrames)
         let future = batch.frames.sliced(axis: 1, c.contextFrames..<c.clipLength)
@@ -66,7 +66,7 @@ extension DVDGAN: ConfiguredPredictor {
     /// S samples per clip, each from its own z (drawn sample-major: z of sample s of clip b is row b·S + s).
     /// Conditional BN uses its running statistics.
     public func predict(context: Tensor, frameCount: Int, sampleCount: Int, rng: inout RandomGenerator) -> Tensor {
-        precondition(context.rank == 5 && context.shape[1] >= config.contract.contextFrames,
+        require(context.rank == 5 && context.shape[1] >= config.contract.contextFrames,
                      "dvd-gan: context must be [B, T ≥ \(config.contract.contextFrames), C, H, W], got \(context.shape)")
         return noGrad {
             let tc = config.contract.contextFrames

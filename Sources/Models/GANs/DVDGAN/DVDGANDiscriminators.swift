@@ -17,7 +17,7 @@ final class DVDSelfAttention: Module {
     let gamma: Parameter
 
     init(channels: Int, rng: inout RandomGenerator) {
-        precondition(channels >= 8, "self-attention needs ≥ 8 channels (q and k have C/8), got \(channels)")
+        require(channels >= 8, "self-attention needs ≥ 8 channels (q and k have C/8), got \(channels)")
         func conv(_ out: Int, _ rng: inout RandomGenerator) -> Conv2d {
             let c = Conv2d(channels, out, kernelSize: 1, rng: &rng)
             c.weight.value = Init.xavierUniform(c.weight.shape, rng: &rng)
@@ -150,7 +150,7 @@ final class DVDSpatialDiscriminator: Module {
     }
 
     func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.rank == 4, "dvd-gan spatial discriminator expects frames [N, C, H, W], got \(x.shape)")
+        require(x.rank == 4, "dvd-gan spatial discriminator expects frames [N, C, H, W], got \(x.shape)")
         var h = avgPool2d(preConv2(relu(preConv0(x, training: training)), training: training), kernel: (2, 2))
         h = h + preSkip(avgPool2d(x, kernel: (2, 2)), training: training)
         h = attn(conv1(h, training: training))
@@ -198,7 +198,7 @@ final class DVDTemporalDiscriminator: Module {
     }
 
     func callAsFunction(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(x.rank == 5, "dvd-gan temporal discriminator expects a clip [B, C, T, H, W], got \(x.shape)")
+        require(x.rank == 5, "dvd-gan temporal discriminator expects a clip [B, C, T, H, W], got \(x.shape)")
         var h = avgPool3d(preConv2(relu(preConv0(x, training: training)), training: training), kernel: (2, 2, 2))
         h = h + preSkip(avgPool3d(x, kernel: (2, 2, 2)), training: training)
         h = res3d(h, training: training)                                   // [B, C, T', H', W']

@@ -128,7 +128,7 @@ final class DVDClassEmbedding: Module, WeightedLayer {
     static var outputAxis: Int { 0 }
 
     init(size: Int, weight initial: Tensor) {
-        precondition(initial.shape == [1, size])
+        require(initial.shape == [1, size], "class embedding must be [1, \(size)], got \(initial.shape)")
         weight = Parameter(initial)
     }
 
@@ -217,7 +217,7 @@ final class DVDGenerator: Module {
     /// generator; `last` (with `config.residualOutput`) is the frame the output is a change of.
     func callAsFunction(z: Tensor, frameCount t: Int, features: [Tensor]?, last: Tensor?, training: Bool) -> Tensor {
         let b = z.shape[0], latent = config.latentSize, seed = config.seedSize
-        precondition(z.rank == 2 && z.shape[1] == latent, "dvd-gan: z must be [B, \(latent)], got \(z.shape)")
+        require(z.rank == 2 && z.shape[1] == latent, "dvd-gan: z must be [B, \(latent)], got \(z.shape)")
         let condition = concat([z, embedding.weight.value.expanded(to: [b, latent])], axis: 1)   // [B, 2L]
         // The condition of every frame, batch-major like the features (the reference repeats it time-major,
         // which mixes samples for B > 1; we do not copy that).

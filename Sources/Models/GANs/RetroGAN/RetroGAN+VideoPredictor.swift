@@ -32,7 +32,7 @@ extension RetroGAN: ConfiguredPredictor {
     public func trainStep(_ batch: VideoBatch, optimizers: OptimizerGroup, step: Int,
                           rng: inout RandomGenerator) -> StepLosses {
         let k = config.inputFrames
-        precondition(batch.frameCount >= k + 1, "retrogan trains on clips of ≥ \(k + 1) frames, got \(batch.frameCount)")
+        require(batch.frameCount >= k + 1, "retrogan trains on clips of ≥ \(k + 1) frames, got \(batch.frameCount)")
         let frames = (0...k).map { batch.frames.selecting(axis: 1, $0) }
         let fw = forward(frames)
         let g = generatorLosses(fw, real: frames)

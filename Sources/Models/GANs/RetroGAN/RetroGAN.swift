@@ -57,7 +57,7 @@ public final class RetroGAN: Module {
     /// The generator's four predictions and the fake clips for frames `f` (k+1 tensors [B, C, H, W]).
     func forward(_ f: [Tensor]) -> Forward {
         let k = config.inputFrames
-        precondition(f.count == k + 1, "RetroGAN trains on \(k + 1)-frame clips, got \(f.count)")
+        require(f.count == k + 1, "RetroGAN trains on \(k + 1)-frame clips, got \(f.count)")
         let middle = Array(f[1..<k])                                   // f₁ … f_{k−1}
         let future = generate(Array(f[0..<k]))                         // x'_n
         let past = generate(Array(f[1...].reversed()))                 // x'_m from f_k … f₁
@@ -108,7 +108,7 @@ public final class RetroGAN: Module {
     /// `context` [B, T ≥ k, C, H, W] → [B, frameCount, C, H, W].
     public func rollOut(context: Tensor, frameCount: Int) -> Tensor {
         let k = config.inputFrames
-        precondition(context.rank == 5 && context.shape[1] >= k,
+        require(context.rank == 5 && context.shape[1] >= k,
                      "retrogan: context must be [B, T ≥ \(k), C, H, W] ([batch, time, channels, height, width]), got \(context.shape)")
         var window = (context.shape[1] - k..<context.shape[1]).map { context.selecting(axis: 1, $0) }
         var out: [Tensor] = []

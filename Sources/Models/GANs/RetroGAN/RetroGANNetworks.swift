@@ -16,7 +16,7 @@ import ZooCore
 /// `nn.ReflectionPad2d(p)`): the border row/column is not repeated. Composed of slices, flips and concats.
 func reflectionPad2d(_ x: Tensor, _ p: Int) -> Tensor {
     guard p > 0 else { return x }
-    precondition(x.rank == 4 && x.shape[2] > p && x.shape[3] > p,
+    require(x.rank == 4 && x.shape[2] > p && x.shape[3] > p,
                  "reflectionPad2d(\(p)) needs [N, C, H, W] with H, W > \(p), got \(x.shape)")
     func pad(_ t: Tensor, axis: Int) -> Tensor {
         let n = t.shape[axis]
@@ -113,7 +113,7 @@ public final class RetroGANGenerator: Module {
 
     /// `x` [B, k·C, H, W] (k frames stacked oldest first, or newest first for the backward direction).
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 4 && x.shape[1] == stem.weight.shape[1],
+        require(x.rank == 4 && x.shape[1] == stem.weight.shape[1],
                      "RetroGAN generator expects [B, \(stem.weight.shape[1]), H, W] (frames stacked on channels), got \(x.shape)")
         var h = stem(reflectionPad2d(x, 3))
         for d in downs { h = relu(instanceNorm(d(h))) }
@@ -158,7 +158,7 @@ public final class RetroGANDiscriminator: Module {
 
     /// `x` [B, Cin, H, W] → patch scores [B, 1, H/2ⁿ, W/2ⁿ].
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank == 4 && x.shape[1] == blocks[0].weight.shape[1],
+        require(x.rank == 4 && x.shape[1] == blocks[0].weight.shape[1],
                      "RetroGAN discriminator expects [B, \(blocks[0].weight.shape[1]), H, W], got \(x.shape)")
         var h = leakyRelu(blocks[0](x), negativeSlope: 0.2)
         for b in blocks.dropFirst() { h = leakyRelu(instanceNorm(b(h)), negativeSlope: 0.2) }

@@ -25,14 +25,14 @@ public enum AdversarialLoss: String, Codable, Sendable, CaseIterable {
     /// The discriminator's loss when it scores several real and several fake batches: the mean of the
     /// per-batch terms over all of them (RetroGAN's form: its frame discriminator averages six terms).
     public func averageDiscriminatorLoss(real: [Tensor], fake: [Tensor]) -> Tensor {
-        precondition(!real.isEmpty || !fake.isEmpty, "averageDiscriminatorLoss needs at least one score tensor")
+        require(!real.isEmpty || !fake.isEmpty, "averageDiscriminatorLoss needs at least one score tensor")
         let terms = real.map { realTerm($0) } + fake.map { fakeTerm($0) }
         return terms.dropFirst().reduce(terms[0], +) / Float(terms.count)
     }
 
     /// The generator's loss on the discriminator's scores for its fakes (the mean over the tensors given).
     public func generatorLoss(fake: [Tensor]) -> Tensor {
-        precondition(!fake.isEmpty, "generatorLoss needs at least one score tensor")
+        require(!fake.isEmpty, "generatorLoss needs at least one score tensor")
         let terms = fake.map { generatorTerm($0) }
         return terms.dropFirst().reduce(terms[0], +) / Float(terms.count)
     }

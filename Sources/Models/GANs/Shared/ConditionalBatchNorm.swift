@@ -31,7 +31,7 @@ public final class ConditionalBatchNorm: Module {
     /// `x` [N, C, H, W], `condition` [N, D] (one row per sample of `x`) → [N, C, H, W]. With `training`,
     /// batch statistics are used and the running ones updated; otherwise the running ones are used.
     public func callAsFunction(_ x: Tensor, condition: Tensor, training: Bool) -> Tensor {
-        precondition(x.rank == 4 && x.shape[1] == channels && condition.rank == 2 && condition.shape[0] == x.shape[0],
+        require(x.rank == 4 && x.shape[1] == channels && condition.rank == 2 && condition.shape[0] == x.shape[0],
                      "ConditionalBatchNorm(\(channels)) expects x [N, \(channels), H, W] and condition [N, D], got \(x.shape), \(condition.shape)")
         let normalized = bn(x, training: training)
         let e = embed(condition)                                           // [N, 2C]
