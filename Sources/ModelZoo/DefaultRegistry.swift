@@ -1,6 +1,7 @@
 // The one list of registered models. A model joins the zoo with one line here (and its target in
 // Package.swift); the conformance suite in Tests/ModelTests then covers it automatically.
 import Baselines
+import GANs
 import RVD
 import VD
 import ZooCore
@@ -10,4 +11,5 @@ public let defaultRegistry = ModelRegistry([
     CopyLast.entry,
     ConvGRUPredictor.entry,
     RVD.entry, VD.entry,
+    RetroGAN.entry, DVDGAN.entry,
 ])
