@@ -2,6 +2,7 @@
 // Package.swift); the conformance suite in Tests/ModelTests then covers it automatically.
 import Baselines
 import GANs
+import IVRNN
 import RVD
 import VD
 import ZooCore
@@ -12,4 +13,5 @@ public let defaultRegistry = ModelRegistry([
     ConvGRUPredictor.entry,
     RVD.entry, VD.entry,
     RetroGAN.entry, DVDGAN.entry,
+    IVRNN.entry,
 ])
