@@ -250,44 +250,71 @@ public final class IVRNN: Module {
     /// The official forward with posterior samples: `frames` [B, T, C, H, W] in [0, 1] with T = C + S;
     /// `noise` holds ε per latent level, [B, S, o_k, h_k, w_k].
     public func pass(_ frames: Tensor, noise: [Tensor]) -> IVRNNPass {
-        let c = config, ctx = c.contract.contextFrames
-        let t = frames.shape[1], b = frames.shape[0], steps = t - ctx
-        precondition(t > ctx, "ivrnn: a training clip needs more than \(ctx) frames, got \(frames.shape)")
-        precondition(noise.count == c.latentBlocks.count, "ivrnn: one noise tensor per latent level")
+        let ctx = config.contract.contextFrames
+        precondition(frames.shape[1] > ctx, "ivrnn: a training clip needs more than \(ctx) frames, got \(frames.shape)")
+        precondition(noise.count == config.latentBlocks.count, "ivrnn: one noise tensor per latent level")
         let emb = encode(frames)
-        let fold = { (x: Tensor) -> Tensor in x.reshaped([b * steps] + Array(x.shape[2...])) }
-        let unfold = { (x: Tensor) -> Tensor in x.reshaped([b, steps] + Array(x.shape[1...])) }
+        let (posteriors, zs) = posterior(emb, noise: noise)
+        let priors = prior(emb, conditionedOn: zs)
+        let logits = render(emb, latents: zs)
+        return IVRNNPass(predictions: sigmoid(logits), logits: logits, priors: priors, posteriors: posteriors,
+                         samples: zs)
+    }
 
-        // Posterior, coarse to fine; each head sees the coarser posterior samples.
-        var posteriors: [IVRNNGaussian] = [], zs: [Tensor] = []
+    /// Folds [B, S, …] to [B·S, …].
+    private func fold(_ x: Tensor) -> Tensor { x.reshaped([x.shape[0] * x.shape[1]] + Array(x.shape[2...])) }
+
+    /// q(z_t | x_{≤t}) of every level, coarse to fine, over the future frames of `emb` (the encoder's
+    /// features of a clip); each head sees the coarser levels' samples mean + σ·`noise`. Returns the
+    /// Gaussians and the samples, [B, S, o, h, w] each.
+    public func posterior(_ emb: [Tensor], noise: [Tensor]) -> ([IVRNNGaussian], [Tensor]) {
+        let c = config, ctx = c.contract.contextFrames
+        let b = emb[0].shape[0], t = emb[0].shape[1]
+        let unfold = { (x: Tensor) -> Tensor in x.reshaped([b, t - ctx] + Array(x.shape[1...])) }
+        var gaussians: [IVRNNGaussian] = [], zs: [Tensor] = []
         for (k, block) in c.latentBlocks.enumerated() {
             let e = emb[c.encoderLevel(block: block)]
             let net = posteriorNets[k]
             let state = posteriorInitNets[k](e.sliced(axis: 1, 0..<ctx))
             let hidden = net.lstm(perFrame(e.sliced(axis: 1, ctx..<t), net.embed), state: state)
-            let g = net.head(withCoarser(zs, fold(hidden)))
-            posteriors.append(IVRNNGaussian(mean: unfold(g.mean), logvar: unfold(g.logvar)))
-            zs.append(Self.draw(g, noise: fold(noise[k])))
+            let g = net.head(withCoarser(zs.map(fold), fold(hidden)))
+            gaussians.append(IVRNNGaussian(mean: unfold(g.mean), logvar: unfold(g.logvar)))
+            zs.append(unfold(Self.draw(g, noise: fold(noise[k]))))
         }
-        // Prior from the previous frames; with a hierarchical prior each head sees the coarser posterior z's.
-        var priors: [IVRNNGaussian] = []
+        return (gaussians, zs)
+    }
+
+    /// p(z_t | x_{<t}) of every level from the frames before each future frame. With a hierarchical prior,
+    /// each head sees the coarser levels' `zs` (the posterior samples in training), or, when `zs` is nil,
+    /// the coarser priors' own means (what the sampler does with the mean latent).
+    public func prior(_ emb: [Tensor], conditionedOn zs: [Tensor]?) -> [IVRNNGaussian] {
+        let c = config, ctx = c.contract.contextFrames
+        let b = emb[0].shape[0], t = emb[0].shape[1]
+        let unfold = { (x: Tensor) -> Tensor in x.reshaped([b, t - ctx] + Array(x.shape[1...])) }
+        var gaussians: [IVRNNGaussian] = []
         for (k, block) in c.latentBlocks.enumerated() {
             let e = emb[c.encoderLevel(block: block)]
             let net = priorNets[k]
             let state = priorInitNets[k](e.sliced(axis: 1, 0..<ctx))
             let hidden = net.lstm(perFrame(e.sliced(axis: 1, (ctx - 1)..<(t - 1)), net.embed), state: state)
-            let g = net.head(withCoarser(c.hierarchicalPrior ? Array(zs[..<k]) : [], fold(hidden)))
-            priors.append(IVRNNGaussian(mean: unfold(g.mean), logvar: unfold(g.logvar)))
+            let coarser = c.hierarchicalPrior ? Array((zs ?? gaussians.map(\.mean))[..<k]) : []
+            let g = net.head(withCoarser(coarser.map(fold), fold(hidden)))
+            gaussians.append(IVRNNGaussian(mean: unfold(g.mean), logvar: unfold(g.logvar)))
         }
-        // Renderer on the previous frames' top features and the posterior z's.
+        return gaussians
+    }
+
+    /// The renderer over the future steps of `emb`: the previous frames' top features and `latents`
+    /// ([B, S, o, h, w] per level) → logits [B, S, C, H, W].
+    public func render(_ emb: [Tensor], latents: [Tensor]) -> Tensor {
+        let c = config, ctx = c.contract.contextFrames, t = emb[0].shape[1]
         var out = emb[c.levels - 1].sliced(axis: 1, (ctx - 1)..<(t - 1))
         for (i, block) in renderNets.enumerated() {
-            if let k = c.latentBlocks.firstIndex(of: i) { out = concat([out, unfold(zs[k])], axis: 2) }
+            if let k = c.latentBlocks.firstIndex(of: i) { out = concat([out, latents[k]], axis: 2) }
             let state = initNets[i](emb[c.encoderLevel(block: i)].sliced(axis: 1, 0..<ctx))
             out = perFrame(block.lstm(out, state: state), block.afterLSTM)
         }
-        return IVRNNPass(predictions: sigmoid(out), logits: out, priors: priors, posteriors: posteriors,
-                         samples: zs.map(unfold))
+        return out
     }
 
     /// The losses of a pass against the true future `targets` [B, S, C, H, W] in [0, 1]: the
