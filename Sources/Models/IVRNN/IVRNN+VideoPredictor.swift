@@ -30,7 +30,7 @@ extension IVRNN: ConfiguredPredictor {
         let ctx = config.contract.contextFrames
         let frames = (batch.frames + 1) * 0.5
         let t = frames.shape[1]
-        precondition(t > ctx, "ivrnn: training clips need more than \(ctx) frames, got \(t)")
+        require(t > ctx, "ivrnn: training clips need more than \(ctx) frames, got \(t)")
         let noise = drawNoise(batch: frames.shape[0], steps: t - ctx, rng: &rng)
         let pass = self.pass(frames, noise: noise)
         let (rec, kl) = losses(pass, targets: frames.sliced(axis: 1, ctx..<t))
@@ -44,7 +44,7 @@ extension IVRNN: ConfiguredPredictor {
     /// sampled step by step in one batch.
     public func predict(context: Tensor, frameCount: Int, sampleCount: Int, rng: inout RandomGenerator) -> Tensor {
         let ctx = config.contract.contextFrames
-        precondition(context.rank == 5 && context.shape[1] >= ctx && sampleCount >= 1,
+        require(context.rank == 5 && context.shape[1] >= ctx && sampleCount >= 1,
                      "ivrnn: context must be [B, T ≥ \(ctx), C, H, W], got \(context.shape)")
         return noGrad {
             let b = context.shape[0]

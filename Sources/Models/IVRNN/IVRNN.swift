@@ -251,8 +251,8 @@ public final class IVRNN: Module {
     /// `noise` holds ε per latent level, [B, S, o_k, h_k, w_k].
     public func pass(_ frames: Tensor, noise: [Tensor]) -> IVRNNPass {
         let ctx = config.contract.contextFrames
-        precondition(frames.shape[1] > ctx, "ivrnn: a training clip needs more than \(ctx) frames, got \(frames.shape)")
-        precondition(noise.count == config.latentBlocks.count, "ivrnn: one noise tensor per latent level")
+        require(frames.shape[1] > ctx, "ivrnn: a training clip needs more than \(ctx) frames, got \(frames.shape)")
+        require(noise.count == config.latentBlocks.count, "ivrnn: one noise tensor per latent level")
         let emb = encode(frames)
         let (posteriors, zs) = posterior(emb, noise: noise)
         let priors = prior(emb, conditionedOn: zs)
@@ -357,7 +357,7 @@ public final class IVRNN: Module {
     /// `config.meanLatent`). Returns [N, frameCount, ch, H, W] in [0, 1].
     public func sample(context: Tensor, frameCount: Int, rng: inout RandomGenerator) -> Tensor {
         let c = config, ctx = c.contract.contextFrames
-        precondition(context.rank == 5 && context.shape[1] == ctx,
+        require(context.rank == 5 && context.shape[1] == ctx,
                      "ivrnn: context must be [N, \(ctx), C, H, W], got \(context.shape)")
         let emb = encode(context)
         var renderStates = initNets.enumerated().map { i, net in net(emb[c.encoderLevel(block: i)]) }
