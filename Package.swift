@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Baselines", dependencies: ["ZooCore"], path: "Sources/Models/Baselines"),
         .target(name: "RVD", dependencies: ["ZooCore"], path: "Sources/Models/RVD", exclude: ["README.md"]),
         .target(name: "VD", dependencies: ["ZooCore", "RVD"], path: "Sources/Models/VD"),
-        .target(name: "SVGLP", dependencies: ["ZooCore"], path: "Sources/Models/SVGLP"),
+        .target(name: "SVGLP", dependencies: ["ZooCore"], path: "Sources/Models/SVGLP", exclude: ["README.md"]),
         .target(name: "IVRNN", dependencies: ["ZooCore"], path: "Sources/Models/IVRNN", exclude: ["README.md"]),
         .target(name: "GANs", dependencies: ["ZooCore"], path: "Sources/Models/GANs", exclude: ["README.md"]),
         // The registry: the one list of models.
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooCore", "RVD", "Baselines"]),
         .testTarget(name: "ZooBenchTests", dependencies: ["ZooBench", "ZooCLI", "ZooCore", "RVD"]),
         .testTarget(name: "ModelTests", dependencies: ["ZooCore", "ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "ZooRuntime",
-                                                     "ModelZoo", "Baselines", "RVD", "VD", "GANs", "IVRNN"],
+                                                     "ModelZoo", "Baselines", "RVD", "VD", "GANs", "IVRNN", "SVGLP"],
                     resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -4,6 +4,7 @@ import Baselines
 import GANs
 import IVRNN
 import RVD
+import SVGLP
 import VD
 import ZooCore
 
@@ -14,4 +15,5 @@ public let defaultRegistry = ModelRegistry([
     RVD.entry, VD.entry,
     RetroGAN.entry, DVDGAN.entry,
     IVRNN.entry,
+    SVGLP.entry,
 ])

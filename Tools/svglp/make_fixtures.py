@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Reference numbers for SVG-LP from the official modules (github.com/edenton/svg, models/*.py), for
+Tests/ModelTests/SVGLPTests.swift.
+
+The official code is never committed here. Extract it outside the repository and name the folder:
+
+    git --git-dir=<mirror of edenton/svg> archive HEAD models | tar -x -C /tmp/svg-ref
+    python Tools/svglp/make_fixtures.py --ref /tmp/svg-ref --commit <sha> \
+        --out Tests/ModelTests/Fixtures/svglp_parity.json
+
+Needs torch and numpy only. The official modules allocate their LSTM states with `.cuda()`; on a CPU-only
+torch the script makes `Tensor.cuda` return the tensor itself (nothing else is patched).
+
+What the file holds:
+  * `counts`: parameters per part (encoder, decoder, frame_predictor, posterior, prior) of the official
+    modules for the three official-architecture presets (bair64-lstm, kth64-lstm, smmnist-lstm), built
+    with the README's arguments, and the full state_dict names and shapes (buffers included) of each.
+  * `cases`: one per backbone (vgg, dcgan) at 64x64, reduced widths of the recurrent parts (g 16, z 4,
+    rnn 32, predictor 2 layers, posterior and prior 1 layer), batch 2, 4 frames, n_past 2:
+      - `train`: the official training computation (train_svg_lp.py's `train`, written out below with the
+        official modules): per step the encoder outputs, posterior (z, mu, logvar), prior (mu, logvar),
+        predictor output, and the decoder output of the last step; the summed MSE, the summed KL (divided
+        by the batch) and the loss mse + beta·kld; afterwards some BatchNorm running statistics;
+      - `generate`: generate_svg_lp.py's sampling recurrence for one sample (encoder and decoder in train
+        mode, as the official script leaves them; LSTMs in eval mode): 2 context frames, 2 generated (the
+        last is stored; the first is fed back to make it);
+      - `eval`: encoder and decoder outputs with BatchNorm in eval mode (running statistics set by the
+        formula again: the passes above changed them).
+
+Weights, inputs and noise are not stored: both sides compute them with one formula. With k the row-major
+element index and p a per-tensor index, u = ((k·2654435761 + p·40503 + 12345) mod 2^32) / 2^32 · 2 − 1:
+  * parameters, p = index in the sorted list of parameter names:
+      BatchNorm weight: 1 + 0.1u; other rank-1 tensors (biases): 0.1u; rank ≥ 2: u·√(3 / fan_in) with
+      fan_in = shape[1]·∏shape[2:];
+  * buffers, p = 100000 + index in the sorted list of running_mean/running_var names:
+      running_mean 0.1u, running_var 1 + 0.5u;
+  * video [T, B, C, H, W], p = 200000: (u + 1)/2 (frames in [0, 1]);
+  * noise of the reparameterisation, p = 300000 + j for the j-th draw of the run: √3·u.
+Reference values are computed in float64 from those float32 values; `torchFloat32Error` records PyTorch's
+own float32 error against them (relative L2, by output).
+"""
+import argparse
+import copy
+import importlib
+import json
+import math
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def hash_uniform(n, p):
+    k = np.arange(n, dtype=np.uint64)
+    h = (k * np.uint64(2654435761) + np.uint64(p) * np.uint64(40503) + np.uint64(12345)) % np.uint64(2**32)
+    return h.astype(np.float64) / 2.0**32 * 2 - 1
+
+
+def formula(shape, p, kind):
+    n = int(np.prod(shape)) if len(shape) else 1
+    u = hash_uniform(n, p)
+    if kind == "bn_weight":
+        v = 1 + 0.1 * u
+    elif kind == "running_mean":
+        v = 0.1 * u
+    elif kind == "running_var":
+        v = 1 + 0.5 * u
+    elif kind == "video":
+        v = (u + 1) / 2
+    elif kind == "noise":
+        v = math.sqrt(3) * u
+    elif len(shape) >= 2:
+        fan = shape[1] * int(np.prod(shape[2:]))
+        v = u * math.sqrt(3.0 / fan)
+    else:
+        v = 0.1 * u
+    return torch.from_numpy(v.astype(np.float32).reshape(shape))
+
+
+def bn_weight_names(parts):
+    out = set()
+    for part, module in parts.items():
+        for name, m in module.named_modules():
+            if isinstance(m, nn.BatchNorm2d):
+                out.add(f"{part}.{name}.weight")
+    return out
+
+
+def fill(parts):
+    """Sets every parameter and running statistic of the five parts by the formula."""
+    params = {f"{part}.{n}": t for part, m in parts.items() for n, t in m.named_parameters()}
+    buffers = {f"{part}.{n}": t for part, m in parts.items() for n, t in m.named_buffers()
+               if n.endswith("running_mean") or n.endswith("running_var")}
+    bn = bn_weight_names(parts)
+    with torch.no_grad():
+        for p, name in enumerate(sorted(params)):
+            kind = "bn_weight" if name in bn else "other"
+            params[name].copy_(formula(tuple(params[name].shape), p, kind))
+        for q, name in enumerate(sorted(buffers)):
+            kind = "running_mean" if name.endswith("running_mean") else "running_var"
+            buffers[name].copy_(formula(tuple(buffers[name].shape), 100000 + q, kind))
+
+
+def load_official(ref):
+    sys.path.insert(0, ref)
+    torch.Tensor.cuda = lambda self, *args, **kwargs: self          # CPU-only torch: states stay on the CPU
+    mods = {name: importlib.import_module(f"models.{name}")
+            for name in ["lstm", "vgg_64", "dcgan_64", "vgg_128", "dcgan_128"]}
+    return mods
+
+
+def build(mods, backbone, size, nc, g, z, rnn, pred_layers, post_layers, prior_layers, batch):
+    """The five official modules as train_svg_lp.py builds them."""
+    net = mods[f"{backbone}_{size}"]
+    lstm = mods["lstm"]
+    return {
+        "encoder": net.encoder(g, nc),
+        "decoder": net.decoder(g, nc),
+        "frame_predictor": lstm.lstm(g + z, g, rnn, pred_layers, batch),
+        "posterior": lstm.gaussian_lstm(g, z, rnn, post_layers, batch),
+        "prior": lstm.gaussian_lstm(g, z, rnn, prior_layers, batch),
+    }
+
+
+PRESETS = {
+    # README.md of the official repository (bair, kth) and train_svg_lp.py's defaults (smmnist).
+    "bair64-lstm": dict(backbone="vgg", size=64, nc=3, g=128, z=64, rnn=256, pred_layers=2, post_layers=1,
+                        prior_layers=1),
+    "kth64-lstm": dict(backbone="vgg", size=64, nc=1, g=128, z=24, rnn=256, pred_layers=2, post_layers=1,
+                       prior_layers=1),
+    "smmnist-lstm": dict(backbone="dcgan", size=64, nc=1, g=128, z=10, rnn=256, pred_layers=2, post_layers=1,
+                         prior_layers=1),
+}
+
+
+def counts(mods):
+    out = {}
+    for preset, cfg in PRESETS.items():
+        parts = build(mods, batch=1, **cfg)
+        out[preset] = {
+            "parts": {name: sum(p.numel() for p in m.parameters()) for name, m in parts.items()},
+            "stateDict": [{"name": f"{part}.{n}", "shape": list(t.shape)}
+                          for part, m in parts.items() for n, t in m.state_dict().items()],
+        }
+        out[preset]["total"] = sum(out[preset]["parts"].values())
+    return out
+
+
+class Noise:
+    """Replaces the reparameterisation's torch.randn with the formula's draws, in call order."""
+
+    def __init__(self, dtype):
+        self.count = 0
+        self.dtype = dtype
+
+    def __call__(self, mu, logvar):
+        eps = formula(tuple(mu.shape), 300000 + self.count, "noise").to(self.dtype)
+        self.count += 1
+        return eps * logvar.mul(0.5).exp() + mu
+
+
+def reset_states(parts, batch, dtype):
+    for name in ["frame_predictor", "posterior", "prior"]:
+        m = parts[name]
+        m.batch_size = batch
+        m.hidden = [(h.to(dtype), c.to(dtype)) for h, c in m.init_hidden()]
+
+
+def run_case(parts, video, n_past, beta, dtype):
+    """train_svg_lp.py `train` (without the optimiser step) and generate_svg_lp.py's recurrence."""
+    parts = {k: v.to(dtype) for k, v in parts.items()}
+    noise = Noise(dtype)
+    for name in ["posterior", "prior"]:
+        parts[name].reparameterize = noise
+    enc, dec, pred, post, prior = (parts[k] for k in ["encoder", "decoder", "frame_predictor", "posterior", "prior"])
+    x = [f.to(dtype) for f in video]
+    T, B = len(x), x[0].shape[0]
+    out = {}
+    # --- training computation (all five in train mode) ---
+    for m in parts.values():
+        m.train()
+    reset_states(parts, B, dtype)
+    mse, kld = 0, 0
+    with torch.no_grad():
+        for i in range(1, T):
+            h = enc(x[i - 1])
+            h_target = enc(x[i])[0]
+            if i < n_past:
+                h, skip = h
+            else:
+                h = h[0]
+            z_t, mu, logvar = post(h_target)
+            _, mu_p, logvar_p = prior(h)
+            h_pred = pred(torch.cat([h, z_t], 1))
+            x_pred = dec([h_pred, skip])
+            mse = mse + nn.functional.mse_loss(x_pred, x[i])
+            kl = (torch.log((logvar_p.mul(0.5).exp()) / (logvar.mul(0.5).exp()))
+                  + (torch.exp(logvar) + (mu - mu_p) ** 2) / (2 * torch.exp(logvar_p)) - 0.5)
+            kld = kld + kl.sum() / B
+            out[f"train.h[{i}]"] = h
+            out[f"train.z[{i}]"] = z_t
+            out[f"train.mu[{i}]"] = mu
+            out[f"train.logvar[{i}]"] = logvar
+            out[f"train.mu_p[{i}]"] = mu_p
+            out[f"train.logvar_p[{i}]"] = logvar_p
+            out[f"train.h_pred[{i}]"] = h_pred
+        out[f"train.x_pred[{T - 1}]"] = x_pred
+        out["train.mse"] = mse.reshape(1)
+        out["train.kld"] = kld.reshape(1)
+        out["train.loss"] = (mse + beta * kld).reshape(1)
+        stats = {"encoder": enc, "decoder": dec}
+        for part, first in [("encoder", "c1"), ("decoder", "upc1")]:
+            bns = [(n, m) for n, m in stats[part].named_modules() if isinstance(m, nn.BatchNorm2d)]
+            name, bn = bns[0]
+            out[f"running.{part}.{name}.running_mean"] = bn.running_mean.clone()
+            out[f"running.{part}.{name}.running_var"] = bn.running_var.clone()
+            out[f"running.{part}.{name}.num_batches_tracked"] = bn.num_batches_tracked.to(dtype).reshape(1)
+    # --- generation (generate_svg_lp.py: LSTMs eval, encoder and decoder left in train mode) ---
+    for name in ["frame_predictor", "posterior", "prior"]:
+        parts[name].eval()
+    reset_states(parts, B, dtype)
+    n_eval = T
+    with torch.no_grad():
+        x_in = x[0]
+        for i in range(1, n_eval):
+            h = enc(x_in)
+            if i < n_past:
+                h, skip = h
+            else:
+                h, _ = h
+            if i < n_past:
+                h_target = enc(x[i])[0]
+                z_t, _, _ = post(h_target)
+                prior(h)
+                pred(torch.cat([h, z_t], 1))
+                x_in = x[i]
+            else:
+                z_t, _, _ = prior(h)
+                h = pred(torch.cat([h, z_t], 1))
+                x_in = dec([h, skip])
+        out[f"generate.x[{n_eval - 1}]"] = x_in
+    # --- BatchNorm in eval mode (running statistics set by the formula again) ---
+    fill(parts)
+    with torch.no_grad():
+        enc.eval()
+        dec.eval()
+        h, skips = enc(x[0])
+        out["eval.h"] = h
+        out["eval.x"] = dec([out["train.h_pred[1]"].to(dtype), skips])
+    return out
+
+
+def flat(t, digits=8):
+    return [float(f"{v:.{digits}g}") for v in t.detach().reshape(-1).double().numpy()]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ref", required=True, help="folder holding the official code (its models/ package)")
+    ap.add_argument("--commit", required=True, help="the official commit, recorded in the file")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--batch", type=int, default=2, help="clips per batch of the parity cases")
+    ap.add_argument("--video-index", type=int, default=200000, help="p of the video formula")
+    args = ap.parse_args()
+    mods = load_official(args.ref)
+
+    cases = []
+    shared = dict(size=64, nc=1, g=16, z=4, rnn=32, pred_layers=2, post_layers=1, prior_layers=1)
+    for backbone in ["vgg", "dcgan"]:
+        cfg = dict(backbone=backbone, batch=args.batch, frames=4, n_past=2, beta=1e-4, video_index=args.video_index,
+                   **shared)
+        parts = build(mods, backbone, cfg["size"], cfg["nc"], cfg["g"], cfg["z"], cfg["rnn"], cfg["pred_layers"],
+                      cfg["post_layers"], cfg["prior_layers"], cfg["batch"])
+        fill(parts)
+        T, B = cfg["frames"], cfg["batch"]
+        video = formula((T, B, cfg["nc"], cfg["size"], cfg["size"]), args.video_index, "video")
+        single = run_case(copy.deepcopy(parts), video, cfg["n_past"], cfg["beta"], torch.float32)
+        double = run_case(parts, video, cfg["n_past"], cfg["beta"], torch.float64)
+
+        def rel_l2(a, r):
+            a, r = a.double(), r.double()
+            return float((a - r).norm() / max(float(r.norm()), 1e-300))
+
+        cases.append({
+            "config": cfg,
+            "outputs": [{"name": k, "shape": list(v.shape), "values": flat(v)} for k, v in double.items()],
+            "torchFloat32Error": {k: rel_l2(single[k], double[k]) for k in double},
+        })
+        print(f"{backbone}: loss {double['train.loss'].item():.9g}, "
+              f"worst torch float32 error {max(cases[-1]['torchFloat32Error'].values()):.3g}")
+
+    fixture = {
+        "reference": "github.com/edenton/svg",
+        "commit": args.commit,
+        "torch": torch.__version__,
+        "script": "Tools/svglp/make_fixtures.py",
+        "counts": counts(mods),
+        "cases": cases,
+    }
+    with open(args.out, "w") as f:
+        json.dump(fixture, f, separators=(",", ":"))
+    for preset, c in fixture["counts"].items():
+        print(preset, c["parts"], "total", c["total"])
+
+
+if __name__ == "__main__":
+    main()
