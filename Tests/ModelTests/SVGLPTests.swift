@@ -198,3 +198,123 @@ func svglpOutputs(_ c: SVGLPFixture.Case) -> [String: Tensor] {
         }
     }
 }
+
+/// A noise source that always returns zeros (z = μ): sampling becomes deterministic.
+struct ZeroNoise: SVGLPNoiseSource {
+    mutating func gaussian(_ shape: [Int]) -> Tensor { Tensor.zeros(shape) }
+}
+
+@Suite struct SVGLPModelTests {
+    /// The tiny preset's parameters, pinned (official state_dict layout at width 4, g 8, z 2, rnn 8).
+    @Test func tinyParameterNamesAndShapes() throws {
+        var rng = RandomGenerator(seed: 0)
+        let model = SVGLP(config: .tiny, rng: &rng)
+        func lstm(_ prefix: String, _ input: Int) -> [String] {
+            ["\(prefix).weight_ih [32, \(input)]", "\(prefix).weight_hh [32, 8]", "\(prefix).bias_ih [32]", "\(prefix).bias_hh [32]"]
+        }
+        func vgg(_ prefix: String, _ nout: Int, _ nin: Int) -> [String] {
+            ["\(prefix).main.0.weight [\(nout), \(nin), 3, 3]", "\(prefix).main.0.bias [\(nout)]",
+             "\(prefix).main.1.weight [\(nout)]", "\(prefix).main.1.bias [\(nout)]"]
+        }
+        func gaussian(_ part: String) -> [String] {
+            ["\(part).embed.weight [8, 8]", "\(part).embed.bias [8]"] + lstm("\(part).lstm.0", 8)
+                + ["\(part).mu_net.weight [2, 8]", "\(part).mu_net.bias [2]", "\(part).logvar_net.weight [2, 8]",
+                   "\(part).logvar_net.bias [2]"]
+        }
+        let expected: [String] = vgg("encoder.c1.0", 4, 1) + vgg("encoder.c1.1", 4, 4) + vgg("encoder.c2.0", 8, 4)
+            + vgg("encoder.c2.1", 8, 8)
+            + ["encoder.c3.0.weight [8, 8, 4, 4]", "encoder.c3.0.bias [8]", "encoder.c3.1.weight [8]", "encoder.c3.1.bias [8]",
+               "decoder.upc1.0.weight [8, 8, 4, 4]", "decoder.upc1.0.bias [8]", "decoder.upc1.1.weight [8]",
+               "decoder.upc1.1.bias [8]"]
+            + vgg("decoder.upc2.0", 8, 16) + vgg("decoder.upc2.1", 4, 8) + vgg("decoder.upc3.0", 4, 8)
+            + ["decoder.upc3.1.weight [4, 1, 3, 3]", "decoder.upc3.1.bias [1]",
+               "frame_predictor.embed.weight [8, 10]", "frame_predictor.embed.bias [8]"]
+            + lstm("frame_predictor.lstm.0", 8) + lstm("frame_predictor.lstm.1", 8)
+            + ["frame_predictor.output.0.weight [8, 8]", "frame_predictor.output.0.bias [8]"]
+            + gaussian("posterior") + gaussian("prior")
+        let ours = model.namedParameters().map { "\($0.0) \($0.1.shape)" }
+        #expect(ours == expected, "\(ours)")
+        let buffers = model.namedBuffers().map(\.0)
+        #expect(buffers.count == 3 * 9 && buffers.allSatisfy { $0.contains(".running_") || $0.hasSuffix(".num_batches_tracked") })
+    }
+
+    @Test func convLSTMVariantWorksOnFourByFourMaps() throws {
+        var rng = RandomGenerator(seed: 1)
+        var config = SVGLPConfig.cpu
+        config.width = 4
+        let model = SVGLP(config: config, rng: &rng)
+        let frame = Tensor(shape: [2, 1, 32, 32], scalars: (0..<2048).map { _ in rng.uniform() })
+        let (h, skips) = model.encoder(frame, .running)
+        #expect(h.shape == [2, config.gDim, 4, 4])
+        #expect(skips.map(\.shape) == [[2, 4, 32, 32], [2, 8, 16, 16], [2, 16, 8, 8]])
+        var states = model.posterior.zeroStates(batch: 2)
+        var noise = ZeroNoise()
+        let q = model.gaussianStep(model.posterior, h, states: &states, noise: &noise)
+        #expect(q.z.shape == [2, config.zDim, 4, 4])
+        let x = model.decoder(h, skips: skips, .running)
+        #expect(x.shape == [2, 1, 32, 32])
+        #expect(model.namedParameters().first { $0.0 == "frame_predictor.lstm.0.weight" }?.1.shape
+                == [4 * config.rnnSize, 2 * config.rnnSize, 3, 3])
+    }
+
+    @Test func klIsNonNegativeAndThePriorCarriesStateAcrossTime() throws {
+        var rng = RandomGenerator(seed: 2)
+        let model = SVGLP(config: .tiny, rng: &rng)
+        let frames = (0..<5).map { _ in Tensor(shape: [2, 1, 16, 16], scalars: (0..<512).map { _ in rng.uniform() }) }
+        let terms = noGrad { model.lossTerms(frames, noise: &rng) }
+        #expect(terms.kld.item >= 0 && terms.mse.item > 0)
+        #expect(Swift.abs(terms.loss.item - (terms.mse.item + 1e-4 * terms.kld.item)) < 1e-5)
+        // The same input twice: the second step's prior differs, its LSTM state having moved.
+        var states = model.prior.zeroStates(batch: 2)
+        var noise = ZeroNoise()
+        let h = Tensor(shape: [2, 8], scalars: (0..<16).map { _ in rng.uniform(-1, 1) })
+        let first = noGrad { model.gaussianStep(model.prior, h, states: &states, noise: &noise) }
+        let second = noGrad { model.gaussianStep(model.prior, h, states: &states, noise: &noise) }
+        #expect(first.mu.scalars != second.mu.scalars)
+    }
+
+    /// Running statistics: a clip's future does not depend on the other clips of the call; the official
+    /// batch statistics ("batchnorm=batch") make it depend on them.
+    @Test func batchNormOptionDecidesWhetherClipsInteract() throws {
+        var rng = RandomGenerator(seed: 3)
+        let model = SVGLP(config: .tiny, rng: &rng)
+        let clips = (0..<3).map { _ in Tensor(shape: [1, 1, 16, 16], scalars: (0..<256).map { _ in rng.uniform() }) }
+        let a = [clips[0], clips[1]].map { concat([$0, clips[2]], axis: 0) }           // clip A with clip C
+        let b = [clips[0], clips[1]].map { concat([$0, clips[1]], axis: 0) }           // clip A with clip B
+        func first(_ context: [Tensor], _ mode: SVGLPNormMode) -> [Float] {
+            var noise = ZeroNoise()
+            return noGrad { model.generate(context: context, frameCount: 2, mode: mode, noise: &noise) }
+                .last!.sliced(axis: 0, 0..<1).scalars
+        }
+        #expect(first(a, .running) == first(b, .running))
+        #expect(first(a, .batchStatistics(groups: 1)) != first(b, .batchStatistics(groups: 1)))
+
+        #expect(model.options.map(\.current) == ["running"])
+        try model.setOption("batchnorm", to: "batch")
+        #expect(model.config.testBatchNorm == .batch)
+        #expect(throws: PredictorError.self) { try model.setOption("batchnorm", to: "eval") }
+        #expect(throws: PredictorError.self) { try model.setOption("sampler", to: "ddpm") }
+    }
+
+    @Test func badConfigsNameTheField() throws {
+        func message(_ change: (inout SVGLPConfig) -> Void) -> String {
+            var c = SVGLPConfig.bair64LSTM
+            change(&c)
+            do { try c.validate(); return "" } catch { return "\(error)" }
+        }
+        #expect(message { $0.contract = ClipContract(channels: 3, height: 48, width: 48, contextFrames: 2, predictedFrames: 10) }
+            .contains("contract.height"))
+        #expect(message { $0.contract.width = 32 }.contains("contract.height/width"))
+        #expect(message { $0.zDim = 0 }.contains("zDim"))
+        #expect(message { $0.rnnSize = -1 }.contains("rnnSize"))
+        #expect(message { $0.batchSize = 1 }.contains("batchSize"))
+        #expect(message { $0.beta = -1 }.contains("beta"))
+        #expect(message { $0.trainClipLength = 1 }.contains("trainClipLength"))
+        #expect(message { _ in }.isEmpty)
+        var rng = RandomGenerator(seed: 0)
+        #expect(throws: PredictorError.unknownPreset(model: "svg-lp", preset: "bair", known: SVGLP.entry.presetNames)) {
+            _ = try SVGLP.entry.make("bair", &rng)
+        }
+        for preset in SVGLP.entry.presetNames { #expect(throws: Never.self) { try SVGLPConfig.presets.first { $0.key == preset }!.value.validate() } }
+    }
+}
