@@ -13,7 +13,7 @@ public let defaultRegistry = ModelRegistry([
     CopyLast.entry,
     ConvGRUPredictor.entry,
     RVD.entry, VD.entry,
-    RetroGAN.entry, DVDGAN.entry,
+    RetroGAN.entry, DVDGAN.entry, FutureGAN.entry,
     IVRNN.entry,
     SVGLP.entry,
 ])
