@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "VD", dependencies: ["ZooCore", "RVD"], path: "Sources/Models/VD"),
         .target(name: "SVGLP", dependencies: ["ZooCore"], path: "Sources/Models/SVGLP", exclude: ["README.md"]),
         .target(name: "IVRNN", dependencies: ["ZooCore"], path: "Sources/Models/IVRNN", exclude: ["README.md"]),
-        .target(name: "GANs", dependencies: ["ZooCore"], path: "Sources/Models/GANs", exclude: ["README.md"]),
+        .target(name: "GANs", dependencies: ["ZooCore"], path: "Sources/Models/GANs", exclude: ["README.md", "FutureGAN/README.md"]),
         // The registry: the one list of models.
         .target(name: "ModelZoo", dependencies: ["ZooCore", "Baselines", "RVD", "VD", "SVGLP", "IVRNN", "GANs"]),
         // The command line; it reaches models only through the registry.

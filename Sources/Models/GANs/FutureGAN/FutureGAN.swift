@@ -19,9 +19,10 @@
 //
 // Implemented as the reference; deviations (README.md): a fixed batch size for all stages, real clips
 // reduced to the stage's resolution by average pooling (the reference: nearest), an optional L1
-// reconstruction term (0 in the reference presets), predictions clamped to [−1, 1] and, before the last
-// stage, upsampled (nearest) to the frame size; the fade-in paths of a stage stay in the model until the
-// next growth step (the reference drops them when its fade-in ends; with α = 1 they no longer contribute).
+// reconstruction term and an optional residual output (both off in the reference presets), predictions
+// clamped to [−1, 1] and, before the last stage, upsampled (nearest) to the frame size; the fade-in paths
+// of a stage stay in the model until the next growth step (the reference drops them when its fade-in
+// ends; with α = 1 they no longer contribute).
 
 import ZooCore
 
@@ -312,8 +313,14 @@ public final class FutureGAN: ConfiguredPredictor {
         return factor == 1 ? x : avgPool3d(x, kernel: (1, factor, factor))
     }
 
-    /// The generator at the stored α: past [N, C, D_in, r, r] → future [N, C, D_pred, r, r].
-    func generate(_ past: Tensor) -> Tensor { generator(past, alpha: alpha) }
+    /// The generator at the stored α: past [N, C, D_in, r, r] → future [N, C, D_pred, r, r] (with
+    /// `residual`, the last past frame plus the generator's output).
+    func generate(_ past: Tensor) -> Tensor {
+        let out = generator(past, alpha: alpha)
+        guard config.residual else { return out }
+        let d = past.shape[2]
+        return out + past.sliced(axis: 2, (d - 1)..<d)
+    }
 
     /// The critic at the stored α: clip [N, C, D_in + D_pred, r, r] → scores [N, 1].
     func criticize(_ clip: Tensor) -> Tensor { discriminator(clip, alpha: alpha) }

@@ -38,6 +38,9 @@ public struct FutureGANConfig: Codable, Sendable, Equatable {
     /// Weight of an L1 term between predicted and true future frames in the generator's loss. 0 in the
     /// reference (adversarial loss only); the CPU presets use it (a deviation, see README.md).
     public var reconstructionWeight: Double
+    /// The generator predicts the change from the last context frame (each predicted frame is that frame
+    /// plus the generator's output). false in the reference; the CPU presets use it (a deviation).
+    public var residual: Bool
     /// Training: clips per batch and steps.
     public var batchSize: Int
     public var steps: Int
@@ -123,7 +126,7 @@ extension FutureGANConfig {
             contract: contract, generatorChannels: 512, criticChannels: 512, fullWidthUpTo: 32, startResolution: 4,
             stageSteps: stageSteps, fadeInSteps: stageSteps / 2, learningRate: 1e-3, beta1: 0, beta2: 0.99,
             growthDecay: 0.87, gradientPenaltyWeight: 10, driftWeight: 0.001, reconstructionWeight: 0,
-            batchSize: batchSize, steps: 0, seed: 0)
+            residual: false, batchSize: batchSize, steps: 0, seed: 0)
         var out = c
         out.steps = c.stageCount * stageSteps
         return out
@@ -159,7 +162,7 @@ extension FutureGANConfig {
         contract: ClipContract(channels: 1, height: 8, width: 8, contextFrames: 2, predictedFrames: 3),
         generatorChannels: 4, criticChannels: 4, fullWidthUpTo: 8, startResolution: 4, stageSteps: 2,
         fadeInSteps: 3, learningRate: 1e-3, beta1: 0, beta2: 0.99, growthDecay: 0.87, gradientPenaltyWeight: 10,
-        driftWeight: 0.001, reconstructionWeight: 10, batchSize: 2, steps: 8, seed: 7)
+        driftWeight: 0.001, reconstructionWeight: 10, residual: false, batchSize: 2, steps: 8, seed: 7)
 
     /// The CPU preset, the default of `zoo train futuregan`: 32x32 gray flow, 4 + 16 frames, grown
     /// 4 → 8 → 16 → 32. See README.md for the widths, steps and the reconstruction term.
@@ -167,7 +170,7 @@ extension FutureGANConfig {
         contract: ClipContract(channels: 1, height: 32, width: 32, contextFrames: 4, predictedFrames: 16),
         generatorChannels: 32, criticChannels: 32, fullWidthUpTo: 8, startResolution: 4, stageSteps: 100,
         fadeInSteps: 50, learningRate: 1e-3, beta1: 0, beta2: 0.99, growthDecay: 0.87, gradientPenaltyWeight: 10,
-        driftWeight: 0.001, reconstructionWeight: 10, batchSize: 8, steps: 500, seed: 0)
+        driftWeight: 0.001, reconstructionWeight: 10, residual: true, batchSize: 8, steps: 450, seed: 0)
 
     /// `cpu` without progressive growing: the 32x32 networks from the first step (a deviation from the
     /// reference, for comparison).
