@@ -40,7 +40,7 @@ extension FutureGAN {
     public func trainStep(_ batch: VideoBatch, optimizers: OptimizerGroup, step: Int,
                           rng: inout RandomGenerator) -> StepLosses {
         let c = config.contract
-        precondition(batch.frameCount >= c.clipLength,
+        require(batch.frameCount >= c.clipLength,
                      "futuregan trains on clips of \(c.clipLength) frames, got \(batch.frameCount)")
         fadeInAlpha.value = Tensor(shape: [1], scalars: [config.fadeInAlpha(step: step, stage: stage)])
         let clip = toNetwork(batch.frames(0..<c.clipLength))                   // [B, C, T, r, r]
@@ -75,9 +75,9 @@ extension FutureGAN {
     /// sample (the model has no noise input).
     public func predict(context: Tensor, frameCount: Int, sampleCount: Int, rng: inout RandomGenerator) -> Tensor {
         let c = config.contract
-        precondition(context.rank == 5 && context.shape[1] >= c.contextFrames,
+        require(context.rank == 5 && context.shape[1] >= c.contextFrames,
                      "futuregan: context must be [B, T ≥ \(c.contextFrames), C, H, W], got \(context.shape)")
-        precondition(frameCount >= 1 && sampleCount >= 1, "futuregan: frameCount and sampleCount must be ≥ 1")
+        require(frameCount >= 1 && sampleCount >= 1, "futuregan: frameCount and sampleCount must be ≥ 1")
         return noGrad {
             let b = context.shape[0], t = context.shape[1]
             var window = toNetwork(context.sliced(axis: 1, (t - c.contextFrames)..<t))   // [B, C, D_in, r, r]

@@ -37,7 +37,7 @@ public func interpolationWeights(batch: Int, rank: Int, rng: inout RandomGenerat
 ///   - real, fake: samples of the same shape; both are detached here.
 ///   - weights: u, [N, 1, …, 1] (`interpolationWeights`).
 public func gradientPenalty(critic: (Tensor) -> Tensor, real: Tensor, fake: Tensor, weights u: Tensor) -> Tensor {
-    precondition(real.shape == fake.shape, "gradientPenalty: real \(real.shape) and fake \(fake.shape) differ")
+    require(real.shape == fake.shape, "gradientPenalty: real \(real.shape) and fake \(fake.shape) differ")
     let mixed = (u * real.detached() + (1 - u) * fake.detached()).requiringGrad()
     let scores = critic(mixed)
     let grad = gradients(of: scores, wrt: [mixed], seed: Tensor(repeating: 1, shape: scores.shape), createGraph: true)[0]
