@@ -15,16 +15,12 @@ extension DVDGAN: ConfiguredPredictor {
     /// "generator" (with our context encoder) at the base rate, "discriminator" (D_S and D_T) at base ×
     /// the ratio; Adam with the config's betas for both.
     public func makeOptimizers(learningRate: Double) -> OptimizerGroup {
-        let group = OptimizerGroup()
-        let betas = (config.beta1, config.beta2)
-        group.add("generator", optimizer: Adam(learningRate: learningRate, betas: betas),
-                  parameters: generator.namedParameters().map { ("G." + $0.0, $0.1) }, ema: true)
-        let discriminators = spatialDiscriminator.namedParameters().map { ("D_s." + $0.0, $0.1) }
-            + temporalDiscriminator.namedParameters().map { ("D_t." + $0.0, $0.1) }
-        group.add("discriminator",
-                  optimizer: Adam(learningRate: learningRate * config.discriminatorLearningRateRatio, betas: betas),
-                  parameters: discriminators, ema: false)
-        return group
+        adversarialOptimizers(
+            learningRate: learningRate, betas: (config.beta1, config.beta2),
+            discriminatorRatio: config.discriminatorLearningRateRatio,
+            generator: generator.namedParameters().map { ("G." + $0.0, $0.1) },
+            discriminator: spatialDiscriminator.namedParameters().map { ("D_s." + $0.0, $0.1) }
+                + temporalDiscriminator.namedParameters().map { ("D_t." + $0.0, $0.1) })
     }
 
     /// The reference's order: fakes once; D_S and D_T hinge updates on the detached fakes (k real and k

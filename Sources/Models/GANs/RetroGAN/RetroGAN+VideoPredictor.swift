@@ -15,16 +15,12 @@ extension RetroGAN: ConfiguredPredictor {
     /// "generator" at the base rate and "discriminator" (D_A and D_B) at base × the ratio, both Adam with
     /// the config's betas (the reference: 3e-4, β = (0.5, 0.999) for all three networks).
     public func makeOptimizers(learningRate: Double) -> OptimizerGroup {
-        let group = OptimizerGroup()
-        let betas = (config.beta1, config.beta2)
-        group.add("generator", optimizer: Adam(learningRate: learningRate, betas: betas),
-                  parameters: generator.namedParameters().map { ("G." + $0.0, $0.1) }, ema: true)
-        let discriminators = frameDiscriminator.namedParameters().map { ("D_A." + $0.0, $0.1) }
-            + sequenceDiscriminator.namedParameters().map { ("D_B." + $0.0, $0.1) }
-        group.add("discriminator",
-                  optimizer: Adam(learningRate: learningRate * config.discriminatorLearningRateRatio, betas: betas),
-                  parameters: discriminators, ema: false)
-        return group
+        adversarialOptimizers(
+            learningRate: learningRate, betas: (config.beta1, config.beta2),
+            discriminatorRatio: config.discriminatorLearningRateRatio,
+            generator: generator.namedParameters().map { ("G." + $0.0, $0.1) },
+            discriminator: frameDiscriminator.namedParameters().map { ("D_A." + $0.0, $0.1) }
+                + sequenceDiscriminator.namedParameters().map { ("D_B." + $0.0, $0.1) })
     }
 
     /// The reference's order: one generator step on L_G, then the discriminators on the same (detached)

@@ -67,3 +67,14 @@ public enum AdversarialLoss: String, Codable, Sendable, CaseIterable {
         }
     }
 }
+
+/// The optimizer groups of a two-player GAN: "generator" at the base rate (covered by the EMA when the run
+/// keeps one) and "discriminator" at base × `discriminatorRatio` (never averaged), both Adam with `betas`.
+func adversarialOptimizers(learningRate: Double, betas: (Double, Double), discriminatorRatio: Double,
+                           generator: [(String, Parameter)], discriminator: [(String, Parameter)]) -> OptimizerGroup {
+    let group = OptimizerGroup()
+    group.add("generator", optimizer: Adam(learningRate: learningRate, betas: betas), parameters: generator, ema: true)
+    group.add("discriminator", optimizer: Adam(learningRate: learningRate * discriminatorRatio, betas: betas),
+              parameters: discriminator, ema: false)
+    return group
+}
