@@ -56,14 +56,14 @@ let package = Package(
         .executableTarget(name: "zoo", dependencies: ["ZooCore", "ZooCLI"]),
         // Benchmarks against PyTorch: a target and executable of their own (`zoo bench` runs `zoo-bench`).
         .target(name: "ZooBench", dependencies: [
-            "ZooCore", "ZooCLI", "RVD",
+            "ZooCore", "ZooCLI", "RVD", "SVGLP", "IVRNN", "GANs",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "zoo-bench", dependencies: ["ZooCore", "ZooBench"]),
         .testTarget(name: "ZooCoreTests", dependencies: ["ZooCore", "ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "ZooRuntime", "Baselines"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "ZooCore", "RVD", "Baselines"]),
-        .testTarget(name: "ZooBenchTests", dependencies: ["ZooBench", "ZooCLI", "ZooCore", "RVD"]),
+        .testTarget(name: "ZooBenchTests", dependencies: ["ZooBench", "ZooCLI", "ZooCore", "RVD", "SVGLP", "IVRNN", "GANs"]),
         .testTarget(name: "ModelTests", dependencies: ["ZooCore", "ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "ZooRuntime",
                                                      "ModelZoo", "Baselines", "RVD", "VD", "GANs", "IVRNN", "SVGLP"],
                     resources: [.copy("Fixtures")]),

@@ -1,5 +1,5 @@
 // `zoo-bench` (also `zoo bench`): times ZooCore's hot paths and, optionally, the same rows in PyTorch, in
-// one run; `--model rvd` times the RVD model against its reference code.
+// one run; `--model NAME` times a model family against its reference code (Models/).
 import ArgumentParser
 import Foundation
 import ZooCLI
@@ -16,23 +16,28 @@ public struct ZooBenchCommand: ParsableCommand {
                 (Tools/bench/bench_torch.py, 2 threads), each right after zoo's run of it, and the table shows the ratio \
                 zoo time / PyTorch time (below 1: zoo is faster).
 
-                --model rvd times RVD instead (training steps of bair64 at batch 8 and 1, its denoiser at \
-                batch 1, the cpu preset's training step) and each row's peak memory, every row in a fresh zoo \
-                process and, with --torch PYTHON --reference DIR, then in a fresh process of the reference \
-                PyTorch code (Tools/bench/bench_rvd_torch.py).
+                --model NAME times a model family instead (rvd, svg-lp, ivrnn, retrogan, dvd-gan, futuregan: \
+                training steps at the reference-architecture preset and at cpu; rvd also its denoiser) and each \
+                row's peak memory, every row in a fresh zoo process and, with --torch PYTHON --reference DIR, \
+                then in a fresh process of the reference PyTorch code (Tools/bench/bench_<model>_torch.py; DIR \
+                is the extracted official repository of that model).
                 """)
 
-        @Option(help: ArgumentHelp("Benchmark a model instead of the kernels (rvd).", valueName: "name"))
+        @Option(help: ArgumentHelp("Benchmark a model family instead of the kernels (rvd, svg-lp, ivrnn, retrogan, dvd-gan, futuregan).",
+                                   valueName: "name"))
         var model: String?
 
-        @Option(help: ArgumentHelp("With --model rvd --torch: the extracted reference repository github.com/buggyyang/RVD.",
-                                   valueName: "dir"))
+        @Option(help: ArgumentHelp("With --model NAME --torch: the extracted reference repository of that model "
+                                   + "(rvd: github.com/buggyyang/RVD, svg-lp: github.com/edenton/svg, ivrnn: "
+                                   + "github.com/facebookresearch/improved_vrnn, retrogan: "
+                                   + "github.com/SaulZhang/Video_Prediction_ZOO, dvd-gan: github.com/Harrypotterrrr/DVD-GAN, "
+                                   + "futuregan: github.com/TUM-LMF/FutureGAN).", valueName: "dir"))
         var reference: String?
 
         @Option(help: ArgumentHelp("Time this one model row in this process and print it as JSON.", visibility: .private))
         var worker: String?
 
-        @Flag(help: "Short run: 1 warm-up and 3 timed runs per row (rvd: 2), no n=4096 sgemm.")
+        @Flag(help: "Short run: 1 warm-up and 3 timed runs per row (--model: 2), no n=4096 sgemm.")
         var quick = false
 
         @Option(name: [.customLong("torch"), .customLong("compare")],
@@ -41,7 +46,7 @@ public struct ZooBenchCommand: ParsableCommand {
         var python: String?
 
         @Option(name: .customLong("torch-script"),
-                help: "The PyTorch script (default: Tools/bench/bench_torch.py; rvd: Tools/bench/bench_rvd_torch.py).")
+                help: "The PyTorch script (default: Tools/bench/bench_torch.py; --model: the family's script there).")
         var torchScript: String?
 
         @Option(help: ArgumentHelp("Only rows whose name contains this text (e.g. conv, sgemm).", valueName: "text"))
@@ -71,22 +76,24 @@ public struct ZooBenchCommand: ParsableCommand {
                 throw ValidationError("--repetitions must be at least 1, got \(repetitions)")
             }
             if rounds < 1 { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
-            if rounds > 1, model != nil { throw ValidationError("--rounds applies to the kernel rows, not --model") }
             if let model {
-                guard model == "rvd" else { throw ValidationError("--model: only rvd has benchmark rows, got \(model)") }
-                if let filter, selectedModelRows(filter: filter).isEmpty {
-                    let names = RVDBenchRow.all().map(\.id).joined(separator: ", ")
-                    throw ValidationError("no rvd benchmark row matches \"\(filter)\"; rows: \(names)")
+                let family: any ModelBenchmark
+                do { family = try ModelBenchmarks.named(model) } catch { throw ValidationError("\(error)") }
+                let all = family.rows(quick: false)
+                if let filter, try selectedModelRows(family, filter: filter).isEmpty {
+                    throw ValidationError("no \(model) benchmark row matches \"\(filter)\"; rows: "
+                                          + all.map(\.id).joined(separator: ", "))
                 }
-                if let worker, !RVDBenchRow.all().contains(where: { $0.id == worker }) {
-                    throw ValidationError("no rvd benchmark row is named \"\(worker)\"")
+                if let worker, !all.contains(where: { $0.id == worker }) {
+                    throw ValidationError("no \(model) benchmark row is named \"\(worker)\"; rows: "
+                                          + all.map(\.id).joined(separator: ", "))
                 }
                 if python != nil, worker == nil, reference == nil {
-                    throw ValidationError("--model rvd --torch needs --reference DIR, the reference code: "
-                                          + "git -C <clone of github.com/buggyyang/RVD> archive HEAD | tar -x -C DIR")
+                    throw ValidationError("--model \(model) --torch needs --reference DIR, the reference code: "
+                                          + "git -C <clone of \(family.referenceRepository)> archive HEAD | tar -x -C DIR")
                 }
             } else if worker != nil || reference != nil {
-                throw ValidationError("--worker and --reference go with --model rvd")
+                throw ValidationError("--worker and --reference go with --model NAME")
             } else if let filter, selectedRows(filter: filter).isEmpty {
                 let names = Benchmark.rows(quick: quick).map(\.id).joined(separator: ", ")
                 throw ValidationError("no benchmark row matches \"\(filter)\"; rows: \(names)")
@@ -99,9 +106,9 @@ public struct ZooBenchCommand: ParsableCommand {
             return rows.filter { $0.id.localizedCaseInsensitiveContains(filter) }
         }
 
-        /// The RVD rows that match `filter`, with --warmup and --repetitions applied.
-        func selectedModelRows(filter: String?) -> [RVDBenchRow] {
-            RVDBenchRow.all(quick: quick).filter { row in
+        /// The rows of `family` that match `filter`, with --warmup and --repetitions applied.
+        func selectedModelRows(_ family: any ModelBenchmark, filter: String?) throws -> [ModelBenchRow] {
+            family.rows(quick: quick).filter { row in
                 guard let filter, !filter.isEmpty else { return true }
                 return row.id.localizedCaseInsensitiveContains(filter)
             }.map { row in
@@ -132,15 +139,19 @@ public struct ZooBenchCommand: ParsableCommand {
             #if DEBUG
             note("warning: this is a debug build; timings mean little (use swift build -c release)")
             #endif
-            if let worker {
-                return try RVDBenchWorker.run(selectedModelRows(filter: nil).first { $0.id == worker }!)
+            if let model, let worker {
+                let family = try ModelBenchmarks.named(model)
+                guard let row = try selectedModelRows(family, filter: nil).first(where: { $0.id == worker }) else {
+                    throw ZooError("no \(model) benchmark row is named \"\(worker)\"")
+                }
+                return try ModelBenchWorker.run(row, of: family)
             }
             let system = SystemInfo.current()
             guard let blas = system.openBLAS else {
                 throw ZooError("OpenBLAS could not be loaded (\(system.openBLASError ?? "")). Install it with: "
                                + "sudo apt-get update && sudo apt-get install -y libopenblas-dev")
             }
-            if model != nil { return try runModelRows(system: system, blas: blas) }
+            if let model { return try runModelRows(try ModelBenchmarks.named(model), system: system, blas: blas) }
             let script = try python.map { _ in try TorchSession.locateScript(torchScript) }
             let rows = selectedRows(filter: filter)
             let options = self.options

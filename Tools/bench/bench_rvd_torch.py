@@ -41,15 +41,6 @@ BAIR64 = {"channels": 3, "height": 64, "width": 64, "dim": 48, "dim_mults": [1, 
           "learning_rate": 5e-5}
 
 
-def rss_mb(field="peak"):
-    """Peak resident memory (ru_maxrss, KB on Linux) or the current one (/proc/self/statm), in MB."""
-    if field == "peak":
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    with open("/proc/self/statm") as f:
-        pages = int(f.read().split()[1])
-    return pages * resource.getpagesize() / (1024 * 1024)
-
-
 def load_reference(ref):
     sys.modules.setdefault("kornia", types.ModuleType("kornia"))   # imported but unused by the modules
     sys.path.insert(0, ref)
@@ -74,18 +65,6 @@ def build(ref, config):
         history_fn=CondNet(dim=int(config["context_dim_factor"] * dim), channels=channels, dim_mults=mults),
         transform_fn=transform, timesteps=config["diffusion_steps"], loss_type=config["loss"],
         pred_mode=config["objective"], clip_noise=True, aux_loss=False)
-
-
-def timed(fn, warmup, repeats):
-    """Every timed run in ms after `warmup` untimed runs."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1e3)
-    return times
 
 
 def train_work(torch, model, config, batch, frames):
@@ -120,6 +99,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ref", required=True, help="the extracted reference repository")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--preset", help="zoo's preset name of the row (zoo passes it; the config says everything)")
     ap.add_argument("--config", help="the model config as JSON (zoo's fields; default bair64)")
     ap.add_argument("--work", choices=["train", "denoise"], help="time one piece of work (mode 1)")
     ap.add_argument("--batch", type=int, default=8)
