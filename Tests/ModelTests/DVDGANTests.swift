@@ -140,6 +140,11 @@ struct DVDGANFixture: Decodable {
         }
     }
 
+    /// Unknown preset, a stored config that cannot work, and wrong checkpoints give named errors.
+    @Test func badInputIsNamed() throws {
+        try checkGANBadInput("dvd-gan", foreign: "futuregan", larger: "cpu")
+    }
+
     @Test func invalidConfigsNameTheField() {
         var c = DVDGANConfig.cpu
         c.gruWidthFactors = [1, 2]

@@ -164,7 +164,9 @@ private func parameterCount(_ model: FutureGAN, _ prefix: String, excluding: Str
     /// Stages, α and the learning rate follow the config: `stageSteps` per stage, α = k/fadeInSteps in the
     /// k-th step of a fade-in, rate ×growthDecay per stage; growth draws from seed + stage only.
     @Test func growthScheduleAndDeterministicNewLayers() throws {
-        let c = FutureGANConfig.cpu
+        var c = FutureGANConfig.cpu
+        c.stageSteps = 100
+        c.fadeInSteps = 50
         #expect(c.stageCount == 4)
         #expect((0..<500).map(c.stage(forStep:)).reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
                 == [0: 100, 1: 100, 2: 100, 3: 200])
@@ -224,6 +226,11 @@ private func parameterCount(_ model: FutureGAN, _ prefix: String, excluding: Str
         }
     }
 
+    /// Unknown preset, a stored config that cannot work, and wrong checkpoints give named errors.
+    @Test func badInputIsNamed() throws {
+        try checkGANBadInput("futuregan", foreign: "retrogan", larger: "cpu-direct")
+    }
+
     @Test func invalidConfigsNameTheField() throws {
         func message(_ edit: (inout FutureGANConfig) -> Void) -> String {
             var c = FutureGANConfig.cpu
@@ -234,7 +241,7 @@ private func parameterCount(_ model: FutureGAN, _ prefix: String, excluding: Str
         #expect(message { $0.contract.height = 24; $0.contract.width = 24 }.contains("contract.height"))
         #expect(message { $0.startResolution = 64 }.contains("startResolution"))
         #expect(message { $0.generatorChannels = 30 }.contains("generatorChannels"))
-        #expect(message { $0.fadeInSteps = 101 }.contains("fadeInSteps"))
+        #expect(message { $0.fadeInSteps = $0.stageSteps + 1 }.contains("fadeInSteps"))
         #expect(message { $0.beta2 = 1 }.contains("beta2"))
         #expect(message { $0.reconstructionWeight = -1 }.contains("reconstructionWeight"))
         #expect(message { $0.stageSteps = 0 }.contains("stageSteps"))

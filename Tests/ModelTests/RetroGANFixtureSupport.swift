@@ -1,6 +1,7 @@
 // What the GAN parity tests (RetroGANTests, DVDGANTests) share: the fixture format of Tools/gans/*.py,
 // the weight and input formula both sides compute (Tools/gans/common.py), and the relative L2 error.
 import Foundation
+import Testing
 import ZooCore
 
 /// A tensor stored in a GAN fixture.
@@ -85,4 +86,49 @@ func centeredRelativeL2(_ actual: Tensor, _ reference: GANFixtureTensor) -> Doub
         r2 += (y - mr) * (y - mr)
     }
     return (d2 / Swift.max(r2, 1e-300)).squareRoot()
+}
+
+/// Bad input for a GAN in the registry (RetroGANTests, DVDGANTests, FutureGANTests): an unknown preset, a
+/// config that cannot work (stored in a checkpoint), another model's checkpoint, the same model's
+/// checkpoint from another preset and one with a parameter missing each give an error that names it.
+func checkGANBadInput(_ name: String, foreign: String, larger: String) throws {
+    let entry = try registryUnderTest.entry(named: name)
+    var rng = RandomGenerator(seed: 1)
+    #expect(throws: PredictorError.unknownPreset(model: name, preset: "nope", known: entry.presetNames)) {
+        _ = try entry.make("nope", &rng)
+    }
+    let model = try entry.make("tiny", &rng)
+
+    // A stored config with batchSize 0.
+    var json = try #require(try JSONSerialization.jsonObject(with: model.configJSON()) as? [String: Any])
+    json["batchSize"] = 0
+    do {
+        _ = try entry.load(try JSONSerialization.data(withJSONObject: json), &rng)
+        Issue.record("\(name): a config with batchSize 0 loaded")
+    } catch let error as PredictorError {
+        guard case .invalidConfig(let text) = error else { Issue.record("\(name): \(error)"); return }
+        #expect(text.contains(name) && text.contains("batchSize"), "\(name): \(text)")
+    }
+
+    let other = try registryUnderTest.entry(named: foreign).make("tiny", &rng)
+    #expect(throws: CheckpointError.wrongModel(file: "other.h5", found: foreign, expected: name)) {
+        try Checkpoint.capture(other, preset: "tiny").load(into: model, file: "other.h5")
+    }
+    let bigger = try entry.make(larger, &rng)
+    do {
+        try Checkpoint.capture(bigger, preset: larger).load(into: model, file: "big.h5")
+        Issue.record("\(name): a \(larger) checkpoint loaded into a tiny model")
+    } catch let error as CheckpointError {
+        #expect(error.description.contains("big.h5") && error.description.contains("preset '\(larger)'")
+                && error.description.contains("wrong shape"), "\(name): \(error)")
+    }
+    var cut = try Checkpoint.capture(model, preset: "tiny")
+    let dropped = try #require(cut.parameters.keys.sorted().first)
+    cut.parameters.removeValue(forKey: dropped)
+    do {
+        try cut.load(into: model, file: "cut.h5")
+        Issue.record("\(name): a checkpoint without \(dropped) loaded")
+    } catch let error as CheckpointError {
+        #expect(error.description.contains(dropped) && error.description.contains("missing (1)"), "\(name): \(error)")
+    }
 }

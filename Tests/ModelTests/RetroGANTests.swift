@@ -153,6 +153,11 @@ struct RetroGANFixture: Decodable {
         #expect(p.selecting(axis: 1, 0).scalars == p.selecting(axis: 1, 2).scalars)
     }
 
+    /// Unknown preset, a stored config that cannot work, and wrong checkpoints give named errors.
+    @Test func badInputIsNamed() throws {
+        try checkGANBadInput("retrogan", foreign: "dvd-gan", larger: "cpu")
+    }
+
     @Test func invalidConfigsNameTheField() {
         var c = RetroGANConfig.cpu
         c.upChannels = [8]

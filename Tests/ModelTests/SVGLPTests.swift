@@ -25,6 +25,8 @@ struct SVGLPFixture: Decodable {
         var config: CaseConfig
         var outputs: [Output]
         var torchFloat32Error: [String: Double]
+        /// The largest float32 error over runs with weights and inputs moved by ±1 ulp (the script's --spread).
+        var float32Spread: [String: Double]
     }
     var commit: String
     var counts: [String: Counts]
@@ -190,11 +192,12 @@ func svglpOutputs(_ c: SVGLPFixture.Case) -> [String: Tensor] {
         for reference in c.outputs {
             let value = try #require(ours[reference.name], "no output \(reference.name)")
             let error = relativeL2(value, reference)
-            // 1e-4, or 3x PyTorch's own float32 error where that is above 2e-5 (one ill-conditioned pair
-            // in the VGG case: the posterior's μ, log σ² at the last step, PyTorch itself 7e-5).
-            let torchError = c.torchFloat32Error[reference.name] ?? 0
-            let bound = torchError > 2e-5 ? Swift.max(1e-4, 3 * torchError) : 1e-4
-            #expect(error < bound, "\(c.config.backbone) \(reference.name): relative L2 \(error) (PyTorch float32: \(c.torchFloat32Error[reference.name] ?? -1))")
+            // The references are float64. The bound is 1e-4, or, where float32 itself scatters more than
+            // that (float32 runs whose weights and inputs differ by one ulp: the VGG case's posterior μ,
+            // log σ² at the last step up to 1.45e-3, after a BatchNorm over two values), that scatter.
+            let spread = c.float32Spread[reference.name] ?? 0
+            let bound = Swift.max(1e-4, spread)
+            #expect(error < bound, "\(c.config.backbone) \(reference.name): relative L2 \(error) (float32 spread \(spread), PyTorch float32: \(c.torchFloat32Error[reference.name] ?? -1))")
         }
     }
 }

@@ -37,7 +37,9 @@ element index and p a per-tensor index, u = ((k·2654435761 + p·40503 + 12345) 
   * video [T, B, C, H, W], p = 200000: (u + 1)/2 (frames in [0, 1]);
   * noise of the reparameterisation, p = 300000 + j for the j-th draw of the run: √3·u.
 Reference values are computed in float64 from those float32 values; `torchFloat32Error` records PyTorch's
-own float32 error against them (relative L2, by output).
+own float32 error against them (relative L2, by output), and `float32Spread` the largest such error over
+`--spread` float32 runs whose weights and inputs were each moved by at most one ulp (a rounding
+difference's size): how far float32 itself scatters around the float64 truth, output by output.
 """
 import argparse
 import copy
@@ -251,6 +253,22 @@ def run_case(parts, video, n_past, beta, dtype):
     return out
 
 
+def perturbed(parts, video, generator):
+    """Copies of the parts and the video with every float32 value moved by one ulp up, one ulp down or not
+    at all (chosen at random): the size of one rounding difference, as two float32 implementations that
+    sum in different orders produce."""
+    def nudge(t):
+        step = torch.randint(-1, 2, t.shape, generator=generator)
+        up, down = torch.nextafter(t, torch.full_like(t, math.inf)), torch.nextafter(t, torch.full_like(t, -math.inf))
+        return torch.where(step > 0, up, torch.where(step < 0, down, t))
+    parts = copy.deepcopy(parts)
+    with torch.no_grad():
+        for m in parts.values():
+            for p in m.parameters():
+                p.copy_(nudge(p))
+    return parts, nudge(video)
+
+
 def flat(t, digits=8):
     return [float(f"{v:.{digits}g}") for v in t.detach().reshape(-1).double().numpy()]
 
@@ -262,6 +280,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--batch", type=int, default=2, help="clips per batch of the parity cases")
     ap.add_argument("--video-index", type=int, default=200000, help="p of the video formula")
+    ap.add_argument("--spread", type=int, default=16,
+                    help="float32 runs on inputs and weights moved by ±1 ulp, for `float32Spread` (0: none)")
     args = ap.parse_args()
     mods = load_official(args.ref)
 
@@ -275,6 +295,7 @@ def main():
         fill(parts)
         T, B = cfg["frames"], cfg["batch"]
         video = formula((T, B, cfg["nc"], cfg["size"], cfg["size"]), args.video_index, "video")
+        pristine = copy.deepcopy(parts)                   # run_case converts and updates the modules it gets
         single = run_case(copy.deepcopy(parts), video, cfg["n_past"], cfg["beta"], torch.float32)
         double = run_case(parts, video, cfg["n_past"], cfg["beta"], torch.float64)
 
@@ -282,11 +303,22 @@ def main():
             a, r = a.double(), r.double()
             return float((a - r).norm() / max(float(r.norm()), 1e-300))
 
+        spread = {k: 0.0 for k in double}
+        generator = torch.Generator().manual_seed(0)
+        for _ in range(args.spread):
+            p32, v32 = perturbed(pristine, video, generator)
+            nudged = run_case(p32, v32, cfg["n_past"], cfg["beta"], torch.float32)
+            for k in double:
+                spread[k] = max(spread[k], rel_l2(nudged[k], double[k]))
         cases.append({
             "config": cfg,
             "outputs": [{"name": k, "shape": list(v.shape), "values": flat(v)} for k, v in double.items()],
             "torchFloat32Error": {k: rel_l2(single[k], double[k]) for k in double},
+            "float32Spread": spread,
         })
+        worst = sorted(spread.items(), key=lambda kv: -kv[1])[:4]
+        print(f"{backbone}: float32 spread over {args.spread} runs at ±1 ulp, largest: "
+              + ", ".join(f"{k} {v:.3g}" for k, v in worst))
         print(f"{backbone}: loss {double['train.loss'].item():.9g}, "
               f"worst torch float32 error {max(cases[-1]['torchFloat32Error'].values()):.3g}")
 

@@ -85,6 +85,16 @@ extension DVDGAN: ConfiguredPredictor {
         ConformanceHints(overfitLoss: "loss_recon", overfitSteps: 40,
                          untrainedParameters: ["D_s.attn.", "D_t.self_attn.", "D_s.linear.bias", "D_t.linear.bias"])
     }
+
+    /// Either hinge discriminator winning outright (its loss, real plus fake term, near 0 while −mean D
+    /// on the fakes is above 1) for `ganDivergencePatience` steps stops the run.
+    public var divergenceRules: [DivergenceRule] {
+        let hinge = AdversarialLoss.hinge
+        return [hinge.outrightWinRule("the spatial discriminator D_S wins outright", discriminatorLoss: "loss_D_s",
+                                      terms: 2, generatorLoss: "loss_G_s", patience: ganDivergencePatience),
+                hinge.outrightWinRule("the temporal discriminator D_T wins outright", discriminatorLoss: "loss_D_t",
+                                      terms: 2, generatorLoss: "loss_G_t", patience: ganDivergencePatience)]
+    }
 }
 
 extension DVDGAN {

@@ -110,6 +110,10 @@ extension FutureGAN {
         ConformanceHints(overfitLoss: "loss_recon", overfitSteps: 40, gradientSteps: 2,
                          stageChangeStep: config.stageCount > 1 ? config.stageSteps : nil)
     }
+
+    /// The WGAN-GP rule (`wassersteinDivergenceRule`): the critic off its Lipschitz bound while it
+    /// separates real from fake, for `ganDivergencePatience` steps.
+    public var divergenceRules: [DivergenceRule] { [wassersteinDivergenceRule(patience: ganDivergencePatience)] }
 }
 
 extension FutureGAN {

@@ -119,12 +119,16 @@ final class FutureGenerator: Module {
 
     let frameChannels: Int
     let width: (Int) -> Int
+    /// Whether every toRGB starts at zero weights (the `residual` presets: the untrained generator then
+    /// predicts the last context frame, and each new resolution starts from the previous one's output).
+    let zeroOutput: Bool
 
     /// The generator at `levels` resolution levels above 4x4; `width(r)` gives the channels at resolution r.
     init(frameChannels: Int, inFrames: Int, outFrames: Int, levels: Int, width: @escaping (Int) -> Int,
-         rng: inout RandomGenerator) {
+         zeroOutput: Bool = false, rng: inout RandomGenerator) {
         self.frameChannels = frameChannels
         self.width = width
+        self.zeroOutput = zeroOutput
         let top = 4 << levels
         fromRGB = EqualizedConv3d(frameChannels, width(top), kernelSize: 1, rng: &rng)
         encoders = (0..<levels).map { j in
@@ -137,6 +141,7 @@ final class FutureGenerator: Module {
             return UpBlock(width(r / 2), width(r), rng: &rng)
         }
         toRGB = EqualizedConv3d(width(top), frameChannels, kernelSize: 1, rng: &rng)
+        if zeroOutput { toRGB.weight.value = Tensor.zeros(toRGB.weight.shape) }
     }
 
     /// Adds the blocks of the next resolution and the fade-in paths (the reference's `grow_network`).
@@ -146,6 +151,7 @@ final class FutureGenerator: Module {
         let encoder = DownBlock(high, low, pixelNorm: true, rng: &rng)
         let decoder = UpBlock(low, high, rng: &rng)
         let newToRGB = EqualizedConv3d(high, frameChannels, kernelSize: 1, rng: &rng)
+        if zeroOutput { newToRGB.weight.value = Tensor.zeros(newToRGB.weight.shape) }
         fadeIn = GeneratorFadeIn(fromRGB: fromRGB, toRGB: toRGB, channels: low, rng: &rng)
         fromRGB = newFromRGB
         toRGB = newToRGB
@@ -273,7 +279,8 @@ public final class FutureGAN: ConfiguredPredictor {
         let c = config.contract, levels = config.levels(stage: 0)
         let g = config.generatorChannels, d = config.criticChannels
         generator = FutureGenerator(frameChannels: c.channels, inFrames: c.contextFrames, outFrames: c.predictedFrames,
-                                    levels: levels, width: { [config] in config.channels(g, resolution: $0) }, rng: &rng)
+                                    levels: levels, width: { [config] in config.channels(g, resolution: $0) },
+                                    zeroOutput: config.residual, rng: &rng)
         discriminator = FutureCritic(frameChannels: c.channels, frames: c.clipLength, levels: levels,
                                      width: { [config] in config.channels(d, resolution: $0) }, rng: &rng)
         fadeInAlpha = Buffer(Tensor(shape: [1], scalars: [1]))

@@ -56,6 +56,16 @@ extension RetroGAN: ConfiguredPredictor {
     public var conformanceHints: ConformanceHints {
         ConformanceHints(overfitLoss: "loss_image", overfitSteps: 40)
     }
+
+    /// Either least-squares discriminator winning outright (its averaged loss near 0 while its generator
+    /// term is near 1) for `ganDivergencePatience` steps stops the run.
+    public var divergenceRules: [DivergenceRule] {
+        let lsgan = AdversarialLoss.leastSquares
+        return [lsgan.outrightWinRule("the frame discriminator D_A wins outright", discriminatorLoss: "loss_D_frame",
+                                      generatorLoss: "loss_G_frame", patience: ganDivergencePatience),
+                lsgan.outrightWinRule("the sequence discriminator D_B wins outright", discriminatorLoss: "loss_D_seq",
+                                      generatorLoss: "loss_G_seq", patience: ganDivergencePatience)]
+    }
 }
 
 extension RetroGAN {

@@ -78,3 +78,53 @@ func adversarialOptimizers(learningRate: Double, betas: (Double, Double), discri
               parameters: discriminator, ema: false)
     return group
 }
+
+// MARK: - Divergence: the discriminator winning outright
+
+extension AdversarialLoss {
+    /// The per-term discriminator loss below which the discriminator has won: every score is within about
+    /// 0.1 of its target (least squares), past its margin (hinge), or classified with ≥ 99% confidence
+    /// (non-saturating: softplus(−s) < 0.01 ⇔ σ(s) > 0.99).
+    public static let outrightDiscriminatorTerm: Float = 0.01
+
+    /// The generator's adversarial loss above which its fakes are rejected outright: least squares 0.81
+    /// (the fakes' scores within 0.1 of the fake target 0), hinge 1 (the fakes' mean score beyond the
+    /// margin −1), non-saturating 4.6 (σ(D(G(z))) below 0.01).
+    public var outrightGeneratorLoss: Float {
+        switch self {
+        case .leastSquares: return 0.81
+        case .hinge: return 1
+        case .nonSaturating: return 4.6
+        }
+    }
+
+    /// The rule "the discriminator wins outright": its loss `discriminatorLoss` below
+    /// `outrightDiscriminatorTerm` per term (`terms` real and fake terms summed in that loss, 1 for a
+    /// loss that averages them, as `averageDiscriminatorLoss`) while the generator's unweighted
+    /// adversarial loss `generatorLoss` is above `outrightGeneratorLoss`, both for `patience`
+    /// consecutive steps. Either alone is not divergence: a low discriminator loss with a generator that
+    /// still fools it on the next update is ordinary play.
+    public func outrightWinRule(_ name: String, discriminatorLoss: String, terms: Int = 1, generatorLoss: String,
+                                patience: Int) -> DivergenceRule {
+        DivergenceRule(name: name,
+                       bounds: [DivergenceBound(discriminatorLoss, below: Self.outrightDiscriminatorTerm * Float(terms)),
+                                DivergenceBound(generatorLoss, above: outrightGeneratorLoss)],
+                       patience: patience)
+    }
+}
+
+/// Steps the GAN presets let a divergence rule hold before the trainer stops (a sixth to a third of a `cpu` run).
+public let ganDivergencePatience = 100
+
+/// The WGAN-GP rule. A Wasserstein critic's loss has no floor that means "won" (its estimate is a distance
+/// and a near-optimal critic is the intended state), so divergence is read as the critic escaping the
+/// 1-Lipschitz constraint that keeps that estimate finite: the unweighted gradient penalty
+/// mean (‖∇D(x̂)‖ − 1)² above 2 (gradient norms beyond about 2.4 on the interpolates; a critic with zero
+/// gradient scores 1) while the estimate `wasserstein` is positive (it separates real from fake), for
+/// `patience` consecutive steps.
+public func wassersteinDivergenceRule(patience: Int, penalty: String = "gradient_penalty",
+                                      wasserstein: String = "wasserstein") -> DivergenceRule {
+    DivergenceRule(name: "the critic escapes its Lipschitz bound",
+                   bounds: [DivergenceBound(penalty, above: 2), DivergenceBound(wasserstein, above: 0)],
+                   patience: patience)
+}

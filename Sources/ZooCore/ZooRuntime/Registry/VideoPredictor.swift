@@ -120,6 +120,10 @@ public protocol VideoPredictor: Module {
     func predict(context: Tensor, frameCount: Int, sampleCount: Int, rng: inout RandomGenerator) -> Tensor
     /// How the shared conformance suite exercises the model (the default suits most models).
     var conformanceHints: ConformanceHints { get }
+    /// Failures the model recognises in its own losses (e.g. a GAN's discriminator winning outright);
+    /// the trainer stops when one holds, keeping the last good checkpoint. Default: none (the trainer's
+    /// NaN/Inf check on every loss term applies to every model regardless).
+    var divergenceRules: [DivergenceRule] { get }
 
     // MARK: Growing models (progressive GANs). The defaults describe a model with one stage.
 
@@ -206,6 +210,7 @@ public struct ConformanceHints: Sendable, Equatable {
 
 extension VideoPredictor {
     public var conformanceHints: ConformanceHints { ConformanceHints() }
+    public var divergenceRules: [DivergenceRule] { [] }
     public func stage(forStep step: Int) -> Int { 0 }
     public var stage: Int { 0 }
     public func enterStage(_ stage: Int) throws {

@@ -12,6 +12,9 @@ import ZooMetrics
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// A loss (or, before a save, a weight) became NaN or infinite.
     case nonFinite(step: Int, what: String, lastGoodCheckpoint: String?)
+    /// One of the model's divergence rules held (`VideoPredictor.divergenceRules`, e.g. a GAN's
+    /// discriminator winning outright); `rule` is its description.
+    case diverged(step: Int, rule: String, lastGoodCheckpoint: String?)
     /// A resume checkpoint that does not belong to this run.
     case resumeMismatch(String)
 
@@ -21,6 +24,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "\(what) became NaN or infinite at step \(step); training stopped. "
                 + (last.map { "The last good checkpoint is \($0)." } ?? "No checkpoint had been written yet.")
                 + " Try a lower learning rate (--lr)."
+        case let .diverged(step, rule, last):
+            return "training diverged at step \(step): \(rule); training stopped. "
+                + (last.map { "The last good checkpoint is \($0)." } ?? "No checkpoint had been written yet.")
+                + " Try another learning rate (--lr) or seed (--seed)."
         case let .resumeMismatch(text):
             return text
         }
@@ -101,7 +108,7 @@ public final class Trainer {
     /// trainer wrote: weights, EMA, optimizer, random and batcher state are restored, so the losses and
     /// weights equal those of a run that never stopped).
     ///
-    /// - Throws: `TrainingError.nonFinite` (the last good checkpoint stays), `CheckpointError` when
+    /// - Throws: `TrainingError.nonFinite` or `.diverged` (the last good checkpoint stays), `CheckpointError` when
     ///   `checkpoint` does not fit or a write fails, `BatcherError` when the data holds no clip.
     public func run(resumeFrom checkpoint: Checkpoint? = nil, checkpointPath: String = "checkpoint") throws -> TrainingSummary {
         try settings.validate()
@@ -135,6 +142,7 @@ public final class Trainer {
         reporter.report(.runStart(snapshot(), model: model.modelName, parameterCount: model.parameterCount))
 
         var outcome = TrainingOutcome.finished
+        var divergence = DivergenceMonitor(rules: model.divergenceRules)
         if parameters.isEmpty {
             reporter.report(.message("\(model.modelName) has no trainable parameters: nothing to train"))
         } else {
@@ -158,6 +166,9 @@ public final class Trainer {
                 step += 1
                 if let bad = losses.first(where: { !$0.1.isFinite }) {
                     throw TrainingError.nonFinite(step: step, what: "loss \(bad.0)", lastGoodCheckpoint: lastSaved?.path)
+                }
+                if let rule = divergence.record(losses) {
+                    throw TrainingError.diverged(step: step, rule: rule.description, lastGoodCheckpoint: lastSaved?.path)
                 }
                 ema?.step(step - 1, parameters: optimizers.emaParameters)
                 let lr = optimizers.members.map { ("lr" + ($0.0 == "model" ? "" : "/" + $0.0), $0.1.optimizer.learningRate) }
