@@ -92,13 +92,7 @@ extension Kernels {
     static func applyRowAffine(_ x: UnsafePointer<Float>, shape: [Int], rows: Int, length s: Int,
                                _ f: RowAffine) -> Tensor {
         let out = Tensor.uninitialized(shape)
-        applyRowAffine(x, into: out.storage.pointer, rows: rows, length: s, f)
-        return out
-    }
-
-    /// y = rowAffine(x) over [rows, length] buffers (f's row r maps row r).
-    static func applyRowAffine(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, length s: Int,
-                               _ f: RowAffine) {
+        let y = out.storage.pointer
         Parallel.forChunks(rows, minimumWork: 65_536, costPerItem: s) { range in
             for r in range {
                 let src = x + r * s, dst = y + r * s
@@ -119,6 +113,7 @@ extension Kernels {
                 }
             }
         }
+        return out
     }
 
     /// Per-row Σg and Σg·(x − center[r]), where g = dy, or dy·(leaky-ReLU slope where the fused forward's
@@ -253,11 +248,6 @@ extension Kernels {
         let s = rows == 0 ? 0 : x.count / rows
         var members = [[Int]](repeating: [], count: sets)
         for (r, g) in setOfRow.enumerated() { members[g].append(r) }
-        if statistics == nil, sets > 0, rows % sets == 0, s > 0,
-           setOfRow.enumerated().allSatisfy({ $0.element == $0.offset / (rows / sets) }) {
-            return normalizeContiguousSets(x, channels: c, setOfRow: setOfRow, sets: sets, weight: weight, bias: bias,
-                                           eps: eps, slope: slope)
-        }
         let stats: (mean: [Double], variance: [Double])
         if let given = statistics {
             stats = given
@@ -275,49 +265,6 @@ extension Kernels {
         let record = NormalizationRecord(rows: rows, length: s, channels: c, setOfRow: setOfRow, setSize: setSize,
                                          forward: f, rstd: rstd, weight: weight)
         return (y, record, stats.mean, stats.variance)
-    }
-
-    /// `normalize` with its own statistics when every set is a run of consecutive rows (GroupNorm): each
-    /// thread takes whole sets and applies the map to a set's rows right after computing its statistics,
-    /// while they are still in cache (one pass over memory instead of two). Same arithmetic in the same order
-    /// as the two-pass path, so the results are identical.
-    private static func normalizeContiguousSets(_ x: Tensor, channels c: Int, setOfRow: [Int], sets: Int,
-                                                weight: [Float]?, bias: [Float]?, eps: Float, slope: Float?)
-        -> (y: Tensor, record: NormalizationRecord, mean: [Double], variance: [Double]) {
-        let rows = setOfRow.count, per = rows / sets, s = x.count / rows
-        var mean = [Double](repeating: 0, count: sets), variance = mean, rstd = mean
-        var center = [Float](repeating: 0, count: rows), scale = center, shift = center
-        let y = Tensor.uninitialized(x.shape)
-        let src = x.storage.pointer, dst = y.storage.pointer
-        mean.withUnsafeMutableBufferPointer { pMean in variance.withUnsafeMutableBufferPointer { pVar in
-        rstd.withUnsafeMutableBufferPointer { pRstd in center.withUnsafeMutableBufferPointer { pCenter in
-        scale.withUnsafeMutableBufferPointer { pScale in shift.withUnsafeMutableBufferPointer { pShift in
-            Parallel.forChunks(sets, minimumWork: 65_536, costPerItem: per * s) { range in
-                for g in range {
-                    let first = g * per
-                    let (rowMean, rowM2) = rowMoments(src + first * s, rows: per, length: s)
-                    let stats = combineMoments(mean: rowMean, m2: rowM2, length: s, sets: 1) { _ in Array(0..<per) }
-                    let r = 1 / (stats.variance[0] + Double(eps)).squareRoot()
-                    pMean[g] = stats.mean[0]
-                    pVar[g] = stats.variance[0]
-                    pRstd[g] = r
-                    var f = RowAffine(center: [], scale: [], shift: [], slope: slope)
-                    for row in first..<(first + per) {
-                        pCenter[row] = Float(stats.mean[0])
-                        pScale[row] = Float(r * Double(weight?[row % c] ?? 1))
-                        pShift[row] = bias?[row % c] ?? 0
-                    }
-                    f.center = Array(pCenter[first..<(first + per)])
-                    f.scale = Array(pScale[first..<(first + per)])
-                    f.shift = Array(pShift[first..<(first + per)])
-                    applyRowAffine(src + first * s, into: dst + first * s, rows: per, length: s, f)
-                }
-            }
-        } } } } } }
-        let f = RowAffine(center: center, scale: scale, shift: shift, slope: slope)
-        let record = NormalizationRecord(rows: rows, length: s, channels: c, setOfRow: setOfRow, setSize: per * s,
-                                         forward: f, rstd: rstd, weight: weight)
-        return (y, record, mean, variance)
     }
 
     /// Gradients of a `normalize` forward that used its own batch statistics.
