@@ -21,10 +21,11 @@ public struct DoctorReport: Codable, Equatable {
     /// Which code runs convolutions (oneDNN or im2col + sgemm, and why).
     public var convolution: String
     /// The implementations oneDNN chose for a probe convolution (forward, input grad, weight grad), or nil
-    /// when convolutions run im2col + sgemm.
+    /// without oneDNN (or without the probe). Shown also when ZOO_CONV leaves convolutions on im2col.
     public var convolutionImplementations: String?
 
-    /// Gathers the report; `probe` runs the ~0.2 s sgemm check (skipped when OpenBLAS is unusable).
+    /// Gathers the report; `probe` runs the ~1 s checks: sgemm (skipped when OpenBLAS is unusable), the FMA
+    /// peak and oneDNN's probe convolution.
     public static func gather(probe: Bool) -> DoctorReport {
         let system = SystemInfo.current()
         let verdict = KernelVerdict.judge(system.openBLAS, features: system.cpu.features)
