@@ -6,6 +6,7 @@
 set -euo pipefail
 
 packages=(libopenblas-dev libhdf5-dev libpng-dev pkg-config ffmpeg)
+apt-cache show libdnnl-dev >/dev/null 2>&1 && packages+=(libdnnl-dev)  # optional: oneDNN convolutions (zoo runs without it)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -13,13 +13,38 @@ public struct DoctorReport: Codable, Equatable {
     public var sgemmProbeSize: Int
     /// Whether the kernel choice is right for this CPU.
     public var verdict: KernelVerdict
+    /// Single-precision FMA peak of this CPU on the probe's thread count, measured with a register-only
+    /// loop (nil when skipped).
+    public var fmaPeakGFLOPS: Double?
+    /// The vector unit that loop used ("avx512f", "avx2+fma", ...).
+    public var fmaISA: String
+    /// Which code runs convolutions (oneDNN or im2col + sgemm, and why).
+    public var convolution: String
+    /// The implementations oneDNN chose for a probe convolution (forward, input grad, weight grad), or nil
+    /// without oneDNN (or without the probe). Shown also when ZOO_CONV leaves convolutions on im2col.
+    public var convolutionImplementations: String?
 
-    /// Gathers the report; `probe` runs the ~0.2 s sgemm check (skipped when OpenBLAS is unusable).
+    /// Gathers the report; `probe` runs the ~1 s checks: sgemm (skipped when OpenBLAS is unusable), the FMA
+    /// peak and oneDNN's probe convolution.
     public static func gather(probe: Bool) -> DoctorReport {
         let system = SystemInfo.current()
         let verdict = KernelVerdict.judge(system.openBLAS, features: system.cpu.features)
-        let rate = probe && verdict.level != "error" ? BLAS.probeGFLOPS(n: 1024, seconds: 0.2) : nil
-        return DoctorReport(system: system, sgemmProbeGFLOPS: rate, sgemmProbeSize: 1024, verdict: verdict)
+        let rate = probe && verdict.level != "error" ? BLAS.probeGFLOPS(n: sgemmProbeSize, seconds: 0.5) : nil
+        let threads = rate == nil ? 1 : BLAS.threadCount
+        let peak = probe ? FMAPeak.gflops(threads: threads) : nil
+        return DoctorReport(system: system, sgemmProbeGFLOPS: rate, sgemmProbeSize: sgemmProbeSize, verdict: verdict,
+                            fmaPeakGFLOPS: peak, fmaISA: FMAPeak.isa,
+                            convolution: ConvBackend.summary,
+                            convolutionImplementations: probe ? ConvBackend.probeImplementations() : nil)
+    }
+
+    /// The probe's matrix size (n x n x n, on the sgemm thread count).
+    public static let sgemmProbeSize = 2048
+
+    /// sgemm's probe rate as a fraction of the measured FMA peak (nil unless both were measured).
+    public var sgemmFractionOfPeak: Double? {
+        guard let rate = sgemmProbeGFLOPS, let peak = fmaPeakGFLOPS, peak > 0 else { return nil }
+        return rate / peak
     }
 
     /// The report as sorted, indented JSON.
@@ -60,6 +85,15 @@ public struct DoctorReport: Codable, Equatable {
             lines.append(("sgemm probe", String(format: "%.1f GFLOP/s (n=%d, %d thread%@)", rate,
                                                 sgemmProbeSize, threads, threads == 1 ? "" : "s")))
         }
+        if let peak = fmaPeakGFLOPS {
+            let threads = system.openBLAS?.threads ?? 1
+            var text = String(format: "%.1f GFLOP/s (%@ register-only loop, %d thread%@)", peak, fmaISA, threads,
+                              threads == 1 ? "" : "s")
+            if let fraction = sgemmFractionOfPeak { text += String(format: "; sgemm probe = %.0f%% of it", fraction * 100) }
+            lines.append(("FMA peak", text))
+        }
+        lines.append(("convolution", convolution))
+        if let impl = convolutionImplementations { lines.append(("oneDNN kernels", impl)) }
         let width = lines.map(\.0.count).max() ?? 0
         var out = lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
         out.append("verdict: \(verdict.level): \(verdict.message)")
@@ -80,7 +114,7 @@ extension Zoo {
         @Flag(help: "Print the report as JSON.")
         var json = false
 
-        @Flag(name: .customLong("no-probe"), help: "Skip the ~0.2 s sgemm speed check.")
+        @Flag(name: .customLong("no-probe"), help: "Skip the ~1 s speed checks (sgemm, FMA peak, oneDNN probe convolution).")
         var noProbe = false
 
         @Flag(name: .customLong("trap-shape-mismatch"), help: ArgumentHelp(

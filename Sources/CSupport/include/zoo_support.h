@@ -23,6 +23,34 @@ int zoo_grad_recording(void);
 /// Switches recording on this thread; returns the previous setting.
 int zoo_set_grad_recording(int on);
 
+/// The vector unit zoo_fma_peak_gflops uses: "avx512f", "avx2+fma" or "sse (multiply + add)" (cpuid + OS).
+const char *zoo_fma_isa(void);
+/// This CPU's single-precision FMA peak in GFLOP/s on `threads` threads, measured with register-only
+/// multiply-adds for about `seconds` (best ~20 ms run; 0 on a non-x86-64 CPU).
+double zoo_fma_peak_gflops(int threads, double seconds);
+
+/// A convolution's geometry for oneDNN: zoo's [D, H, W] order (2D convolutions have D = 1, kernel depth 1
+/// and `spatial` = 2, which hands oneDNN 4-D NCHW tensors). Plain layouts: x [N, Cin, D, H, W],
+/// w [Cout, Cin, kD, kH, kW], y [N, Cout, oD, oH, oW].
+typedef struct {
+    int spatial, batch, in_channels, out_channels;
+    int input[3], output[3], kernel[3], stride[3], dilation[3], pad_before[3];
+} zoo_conv_shape;
+
+/// Whether oneDNN could be opened (dlopen of libdnnl.so.2 at first call; never when ZOO_CONV=im2col).
+int zoo_dnnl_available(void);
+/// "oneDNN 2.6.3 (path)" when loaded, otherwise why not.
+const char *zoo_dnnl_status(void);
+/// The implementation oneDNN chose for the convolution built last (e.g. "jit:avx512_core"; "" before any).
+const char *zoo_dnnl_implementation(void);
+/// y = conv(x, w) (+ bias when not NULL). Returns 0, or -1 when oneDNN is missing or rejects the shape
+/// (the caller then computes it itself; nothing was written).
+int zoo_dnnl_conv_forward(const zoo_conv_shape *shape, const float *x, const float *w, const float *bias, float *y);
+/// dx = the gradient of conv(x, w) in x for upstream dy (overwrites dx). 0 or -1 as above.
+int zoo_dnnl_conv_backward_data(const zoo_conv_shape *shape, const float *dy, const float *w, float *dx);
+/// dw = the gradient of conv(x, w) in w for upstream dy (overwrites dw). 0 or -1 as above.
+int zoo_dnnl_conv_backward_weights(const zoo_conv_shape *shape, const float *x, const float *dy, float *dw);
+
 #ifdef __cplusplus
 }
 #endif

@@ -90,8 +90,8 @@ private let kernelCases: [KernelCase] = [
                kernel: [1, 1, 1]),
 ]
 
-@Test(arguments: kernelCases)
-private func convKernelsMatchDefinition(_ c: KernelCase) {
+@Test(arguments: kernelCases, [ConvBackend.Path.im2col, .dnnl])
+private func convKernelsMatchDefinition(_ c: KernelCase, _ path: ConvBackend.Path) {
     let g = c.geometry
     var rng = RandomGenerator(seed: 3)
     let x = random(g.batch * g.inChannels * g.inputVolume, &rng)
@@ -102,17 +102,43 @@ private func convKernelsMatchDefinition(_ c: KernelCase) {
     let threadsBefore = BLAS.threadCount
     var y = [Float](repeating: .nan, count: ref.y.count)
     var dx = [Float](repeating: .nan, count: x.count), dw = [Float](repeating: .nan, count: w.count)
-    x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in dy.withUnsafeBufferPointer { pdy in
-        b.withUnsafeBufferPointerIfPresent { pbias in
-            y.withUnsafeMutableBufferPointer { Kernels.convolution(px.baseAddress!, pw.baseAddress!, bias: pbias, g, into: $0.baseAddress!) }
-        }
-        dx.withUnsafeMutableBufferPointer { Kernels.convolutionInputGrad(pdy.baseAddress!, pw.baseAddress!, bias: nil, g, into: $0.baseAddress!) }
-        dw.withUnsafeMutableBufferPointer { Kernels.convolutionWeightGrad(px.baseAddress!, pdy.baseAddress!, g, into: $0.baseAddress!) }
-    } } }
-    #expect(relativeError(y, ref.y) < 1e-5, "forward")
-    #expect(relativeError(dx, ref.dx) < 1e-5, "input gradient")
-    #expect(relativeError(dw, ref.dw) < 1e-5, "weight gradient")
+    ConvBackend.$forced.withValue(path) {
+        x.withUnsafeBufferPointer { px in w.withUnsafeBufferPointer { pw in dy.withUnsafeBufferPointer { pdy in
+            b.withUnsafeBufferPointerIfPresent { pbias in
+                y.withUnsafeMutableBufferPointer { Kernels.convolution(px.baseAddress!, pw.baseAddress!, bias: pbias, g, into: $0.baseAddress!) }
+            }
+            dx.withUnsafeMutableBufferPointer { Kernels.convolutionInputGrad(pdy.baseAddress!, pw.baseAddress!, bias: nil, g, into: $0.baseAddress!) }
+            dw.withUnsafeMutableBufferPointer { Kernels.convolutionWeightGrad(px.baseAddress!, pdy.baseAddress!, g, into: $0.baseAddress!) }
+        } } }
+    }
+    #expect(relativeError(y, ref.y) < 1e-5, "forward (\(path))")
+    #expect(relativeError(dx, ref.dx) < 1e-5, "input gradient (\(path))")
+    #expect(relativeError(dw, ref.dw) < 1e-5, "weight gradient (\(path))")
     #expect(BLAS.threadCount == threadsBefore, "OpenBLAS thread count restored")
+}
+
+/// Forcing oneDNN runs it where it is installed (the test above would otherwise check im2col twice) and
+/// falls back to im2col where it is not; either way the transposed convolution adds the bias per channel.
+@Test func dnnlRunsWhenForcedAndFallsBackWithout() {
+    let g = kernelCases[0].geometry
+    var rng = RandomGenerator(seed: 5)
+    let dy = random(g.batch * g.outChannels * g.outputVolume, &rng), w = random(g.outChannels * g.columnRows, &rng)
+    let bias = random(g.inChannels, &rng)
+    var results: [[Float]] = []
+    for path in [ConvBackend.Path.im2col, .dnnl] {
+        let before = ConvBackend.dnnlCalls
+        var dx = [Float](repeating: .nan, count: g.batch * g.inChannels * g.inputVolume)
+        ConvBackend.$forced.withValue(path) {
+            dx.withUnsafeMutableBufferPointer {
+                Kernels.convolutionInputGrad(dy, w, bias: bias, g, into: $0.baseAddress!)
+            }
+        }
+        if path == .dnnl && ConvBackend.dnnlAvailable { #expect(ConvBackend.dnnlCalls > before, "oneDNN ran") }
+        if !ConvBackend.dnnlAvailable { #expect(ConvBackend.dnnlCalls == 0, "nothing ran in oneDNN") }
+        results.append(dx)
+    }
+    #expect(relativeError(results[1], results[0]) < 1e-5)
+    #expect((ConvBackend.probeImplementations() != nil) == ConvBackend.dnnlAvailable)
 }
 
 extension Optional where Wrapped == [Float] {

@@ -7,6 +7,8 @@
 // 35 vs 39 (384, 8x8) for this split against one 2-thread sgemm per sample. Blocks of ~1 MiB of columns
 // were as fast as 2-8 MiB ones and faster than 0.25 MiB. Timing: Tests/ZooCoreTests/Kernels/ConvTiming.swift.
 
+import CSupport
+
 /// How a convolution's columns are cut into work items.
 struct ConvPlan {
     /// Output lines per item (or input channels per item, for col2im).
@@ -58,6 +60,10 @@ extension Kernels {
         let k = g.columnRows, l = g.outputVolume, m = g.outChannels, oW = g.output[2]
         let inVolume = g.inChannels * g.inputVolume
         if m == 0 || l == 0 || g.batch == 0 { return }
+        if k > 0 && ConvBackend.useDNNL(g) {
+            var s = ConvBackend.shape(g)
+            if zoo_dnnl_conv_forward(&s, x, w, bias, y) == 0 { ConvBackend.countDNNLCall(); return }
+        }
         if k == 0 {
             for n in 0..<g.batch { for co in 0..<m { (y + (n * m + co) * l).update(repeating: bias?[co] ?? 0, count: l) } }
             return
@@ -100,6 +106,22 @@ extension Kernels {
                                             bias: UnsafePointer<Float>?, _ g: ConvGeometry,
                                             into dx: UnsafeMutablePointer<Float>) {
         let kv = g.kernelVolume
+        if g.batch > 0 && g.columnRows > 0 && g.outputVolume > 0 && g.outChannels > 0 && ConvBackend.useDNNL(g) {
+            var s = ConvBackend.shape(g)
+            if zoo_dnnl_conv_backward_data(&s, dy, w, dx) == 0 {
+                ConvBackend.countDNNLCall()
+                if let bias {
+                    let vin = g.inputVolume
+                    for n in 0..<g.batch {
+                        for c in 0..<g.inChannels {
+                            let v = bias[c], r = dx + (n * g.inChannels + c) * vin
+                            for j in 0..<vin { r[j] += v }
+                        }
+                    }
+                }
+                return
+            }
+        }
         let reach = (0..<3).map { g.dilation[$0] * (g.kernel[$0] - 1) }
         if g.stride == [1, 1, 1] && (0..<3).allSatisfy({ g.padBefore[$0] <= reach[$0] }) {
             let flipped = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, g.outChannels * g.inChannels * kv))
@@ -145,6 +167,10 @@ extension Kernels {
                                              into dw: UnsafeMutablePointer<Float>) {
         let k = g.columnRows, l = g.outputVolume, m = g.outChannels, oW = g.output[2]
         let inVolume = g.inChannels * g.inputVolume
+        if m > 0 && k > 0 && l > 0 && g.batch > 0 && ConvBackend.useDNNL(g) {
+            var s = ConvBackend.shape(g)
+            if zoo_dnnl_conv_backward_weights(&s, x, dy, dw) == 0 { ConvBackend.countDNNLCall(); return }
+        }
         dw.update(repeating: 0, count: m * k)
         if m == 0 || k == 0 || l == 0 || g.batch == 0 { return }
         let pointwise = g.isPointwise
