@@ -38,7 +38,7 @@ extension CompareReport {
 
     /// One line per model saying what was trained, resumed or reused.
     func reuseLines() -> [String] {
-        rows.map { "\($0.label): \($0.training ?? "given run") ; evaluation \($0.evaluationSource ?? "computed")" }
+        rows.map { "\($0.label): \($0.training ?? "given run"); evaluation \($0.evaluationSource ?? "computed")" }
     }
 
     /// `<out>/report.md`. `figures` maps a figure file's id to its path relative to the report.

@@ -118,11 +118,12 @@ extension CompareReport {
         let hasFVD = e.contains { $0.fvd != nil }
         let hasLPIPS = e.contains { $0["lpips"] != nil }
         let hasSSIM = e.contains { $0["ssim"] != nil }
+        let hasPSNR = e.contains { $0["psnr"] != nil }
         var columns: [ReportTable.Column] = [.init(title: "model"), .init(title: "steps"), .init(title: "clips x S")]
         if hasFVD { columns.append(.init(title: "FVD ↓ (clips)", higherIsBetter: false)) }
         if hasLPIPS { columns += [.init(title: "LPIPS ↓ mean", higherIsBetter: false), .init(title: "LPIPS ↓ best of S", higherIsBetter: false)] }
-        columns += [.init(title: "CRPS ↓", higherIsBetter: false), .init(title: "PSNR ↑ mean", higherIsBetter: true),
-                    .init(title: "PSNR ↑ best of S", higherIsBetter: true)]
+        columns.append(.init(title: "CRPS ↓", higherIsBetter: false))
+        if hasPSNR { columns += [.init(title: "PSNR ↑ mean", higherIsBetter: true), .init(title: "PSNR ↑ best of S", higherIsBetter: true)] }
         if hasSSIM { columns += [.init(title: "SSIM ↑ mean", higherIsBetter: true), .init(title: "SSIM ↑ best of S", higherIsBetter: true)] }
         columns += [.init(title: "MSE of mean ↓", higherIsBetter: false), .init(title: "parameters"),
                     .init(title: "training s"), .init(title: "sampling s/frame")]
@@ -133,7 +134,8 @@ extension CompareReport {
             var cells: [(text: String, value: Double?)] = [(row.label, nil), ("\(row.steps)", nil), ("\(r.clips) x \(r.samples)", nil)]
             if hasFVD { cells.append(r.fvd.map { (reportNumber($0.fvd) + " (\($0.realClips))", $0.fvd) } ?? ("-", nil)) }
             if hasLPIPS { cells += [cell(r["lpips"]?.mean), cell(r["lpips"]?.bestOfSamples)] }
-            cells += [cell(r["crps"]?.mean), cell(r["psnr"]?.mean), cell(r["psnr"]?.bestOfSamples)]
+            cells.append(cell(r["crps"]?.mean))
+            if hasPSNR { cells += [cell(r["psnr"]?.mean), cell(r["psnr"]?.bestOfSamples)] }
             if hasSSIM { cells += [cell(r["ssim"]?.mean), cell(r["ssim"]?.bestOfSamples)] }
             cells += [cell(r["mse_mean"]?.mean), (row.parameters.map(grouped) ?? "-", nil),
                       (row.trainingSeconds.map { String(format: "%.0f", $0) } ?? "-", nil),

@@ -69,6 +69,8 @@ private func markdownTable(_ markdown: String, after heading: String) -> [[Strin
 private func count(_ needle: String, in text: String) -> Int { text.components(separatedBy: needle).count - 1 }
 
 @Suite(.serialized) struct CompareReportTests {
+    /// Builds every registered model's cpu preset (and table2's five) once: a few seconds in a debug build, the
+    /// price of knowing that `--recipe table1` and `table2` can run with the models registered today.
     @Test func recipesExpandToTheirModels() throws {
         let table1 = try CompareRecipe.table1.specs(preset: "cpu")
         #expect(table1.first?.name == "copy-last")
@@ -110,11 +112,11 @@ private func count(_ needle: String, in text: String) -> Int { text.components(s
     @Test func reportTablesAndFigureMatchTheNumbersAndStoredPredictions() throws {
         let w = try CompareWorkspace()
         defer { w.remove() }
-        let arguments = ["--models", "rvd:tiny,ivrnn:tiny,copy-last:tiny", "--data", w.store, "--steps", "2", "--samples", "3",
+        let arguments = ["--models", "rvd:tiny,convgru:tiny,copy-last:tiny", "--data", w.store, "--steps", "2", "--samples", "3",
                          "--metrics", "crps,mse,psnr,ssim", "--out", w.file("cmp"), "--quiet"]
         try compare(arguments)
         let report = try readReport(w.file("cmp/compare.json"))
-        #expect(report.rows.map(\.label) == ["rvd", "ivrnn", "copy-last"] && report.clips == 3 && report.samples == 3)
+        #expect(report.rows.map(\.label) == ["rvd", "convgru", "copy-last"] && report.clips == 3 && report.samples == 3)
         #expect(report.rows.allSatisfy { $0.training?.hasPrefix("trained here") == true && $0.evaluationSource == "computed" })
 
         // The Markdown table parses, and its numbers are compare.json's.
@@ -179,12 +181,13 @@ private func count(_ needle: String, in text: String) -> Int { text.components(s
         #expect(retrained.rows[0].steps == 3 && w.exists("cmp/rvd-tiny.replaced/last.h5"))
     }
 
-    /// The acceptance of resuming: the real executable is killed (SIGKILL) once the first model's run and
+    /// The acceptance of resuming (the slowest test here: three tiny models trained by the real executable,
+    /// then the rerun): the real executable is killed (SIGKILL) once the first model's run and
     /// evaluation are finished; the same command run again finishes without training that model again.
     @Test func killedComparisonFinishesOnRerunWithoutRetraining() throws {
         let w = try CompareWorkspace()
         defer { w.remove() }
-        let arguments = ["compare", "--models", "rvd:tiny,ivrnn:tiny,copy-last:tiny", "--data", w.store, "--steps", "20",
+        let arguments = ["compare", "--models", "rvd:tiny,ivrnn:tiny,copy-last:tiny", "--data", w.store, "--steps", "8",
                          "--samples", "2", "--metrics", "crps,mse", "--out", w.file("cmp"), "--quiet"]
         let process = Process()
         process.executableURL = builtZooExecutable
@@ -206,10 +209,10 @@ private func count(_ needle: String, in text: String) -> Int { text.components(s
         try compare(Array(arguments.dropFirst()))
         let report = try readReport(w.file("cmp/compare.json"))
         #expect(report.rows.map(\.label) == ["rvd", "ivrnn", "copy-last"])
-        #expect(report.rows[0].training?.hasPrefix("reused: finished run at step 20") == true, "\(report.rows[0].training ?? "")")
+        #expect(report.rows[0].training?.hasPrefix("reused: finished run at step 8") == true, "\(report.rows[0].training ?? "")")
         #expect(report.rows[0].evaluationSource?.hasPrefix("reused") == true)
         #expect(FileManager.default.contents(atPath: w.file("cmp/rvd-tiny/last.h5")) == checkpoint)
-        #expect(report.rows.allSatisfy { $0.steps == 20 || $0.model == "copy-last" })
+        #expect(report.rows.allSatisfy { $0.steps == 8 || $0.model == "copy-last" })
         #expect(w.exists("cmp/report.md") && w.exists("cmp/report.html"))
     }
 
