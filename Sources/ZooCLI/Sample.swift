@@ -14,6 +14,8 @@ struct SampleReport: Codable {
     var frameFiles: [[String]]
     var strip: String
     var animation: String
+    /// How context frames of another size were brought to the model's (nil: none needed it).
+    var resized: String?
 }
 
 extension Zoo {
@@ -24,7 +26,9 @@ extension Zoo {
             discussion: """
                 --context is a folder of PNG frames (name order; the last <context> frames of the model's \
                 contract are used), one PNG holding the frames side by side, or a clip store (.h5; --clip \
-                picks the test clip). Frames must have the model's size; gray and RGB are converted.
+                picks the test clip). Gray and RGB are converted. PNG frames of another size are resized to the \
+                model's as `zoo data import` does (Pillow's bilinear filter; --resize crop: short side, then centre \
+                crop; stretch: both sides), and the output says so; a strip must have the model's frame height.
                 Output in --out: sample-<s>/frame-<t>.png for every sample s and predicted frame t; \
                 strip.png (rows: context | sample s); animation.png, an animated PNG (APNG) showing the \
                 samples side by side over time (viewers without APNG support show its first frame). Frames \
@@ -53,6 +57,9 @@ extension Zoo {
         @Option(help: "With a clip store as --context: which test clip.")
         public var clip: Int = 0
 
+        @Option(help: "How PNG frames of another size are fitted: crop (short side, then centre crop) or stretch.")
+        public var resize: ResizeMode = .crop
+
         @Flag(help: "Use the raw weights even when the checkpoint holds EMA weights.")
         public var rawWeights = false
 
@@ -79,7 +86,7 @@ extension Zoo {
             let (model, _) = try loadModel(checkpoint: checkpoint, strict: true, useEMA: !rawWeights)
             try modelOptions.apply(to: model)
             let c = model.contract
-            let (contextFrames, names) = try readContext(contract: c)
+            let (contextFrames, names, resized) = try readContext(contract: c)
             let frameCount = frames ?? c.predictedFrames
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -109,18 +116,20 @@ extension Zoo {
             if output.json {
                 sink.line(try jsonText(SampleReport(model: model.modelName, samples: samples, frames: frameCount,
                                                     context: names, frameFiles: files, strip: stripPath,
-                                                    animation: animationPath)))
+                                                    animation: animationPath, resized: resized)))
             } else {
                 sink.line("\(model.modelName): \(samples) sample(s) of \(frameCount) frames from \(names.count) context "
                           + "frames (\(context))")
+                if let resized { sink.line("context:   " + resized) }
                 sink.line("frames:    \(out)/sample-NN/frame-NNN.png")
                 sink.line("strip:     \(stripPath)")
                 sink.line("animation: \(animationPath)")
             }
         }
 
-        /// The context as [1, Tc, C, H, W] and a description of where each frame came from.
-        func readContext(contract c: ClipContract) throws -> (Tensor, [String]) {
+        /// The context as [1, Tc, C, H, W], a description of where each frame came from, and how frames of
+        /// another size were resized (nil when none was).
+        func readContext(contract c: ClipContract) throws -> (Tensor, [String], String?) {
             var isFolder: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: context, isDirectory: &isFolder)
             var images: [(name: String, image: PNGImage)] = []
@@ -145,15 +154,32 @@ extension Zoo {
                                                                pixels: pixels)))
                 }
             } else {
-                return try contextFromStore(contract: c)
+                let (frames, names) = try contextFromStore(contract: c)
+                return (frames, names, nil)
             }
             guard images.count >= c.contextFrames else {
                 throw PredictorError.contractMismatch("\(context): \(images.count) frame(s); the model needs "
                                                       + "\(c.contextFrames) context frames")
             }
-            let used = Array(images.suffix(c.contextFrames))
+            var used = Array(images.suffix(c.contextFrames))
+            var resizedFrom: [String] = []
+            for (i, frame) in used.enumerated() where frame.image.width != c.width || frame.image.height != c.height {
+                guard c.height == c.width else {
+                    throw PredictorError.contractMismatch("\(frame.name): the frame is \(frame.image.width)x\(frame.image.height); "
+                        + "the model expects \(c.width)x\(c.height) (only square models resize their context)")
+                }
+                let fit = FramePreprocessor(size: c.height, channels: c.channels, resize: resize)
+                let pixels = fit.process(frame.image.pixels, width: frame.image.width, height: frame.image.height,
+                                         channels: frame.image.channels)
+                let size = "\(frame.image.width)x\(frame.image.height)"
+                if !resizedFrom.contains(size) { resizedFrom.append(size) }
+                used[i].image = PNGImage(width: c.width, height: c.height, channels: c.channels, pixels: pixels)
+            }
+            let note = resizedFrom.isEmpty ? nil
+                : "resized \(resizedFrom.joined(separator: ", ")) frames to the model's \(c.width)x\(c.height) as zoo data "
+                    + "import does (Pillow bilinear, --resize \(resize.rawValue))"
             return (try FrameImages.video(from: used, channels: c.channels, height: c.height, width: c.width),
-                    used.map(\.name))
+                    used.map(\.name), note)
         }
 
         private func contextFromStore(contract c: ClipContract) throws -> (Tensor, [String]) {

@@ -81,9 +81,27 @@ public struct EvaluationResult: Codable, Sendable, Equatable {
     public var notes: [String]?
     /// Seconds spent predicting and scoring.
     public var seconds: Double
+    /// Seconds spent in `predict` alone (absent in older results).
+    public var samplingSeconds: Double?
+    /// Frames the model generated (clips x samples drawn x predicted frames; a deterministic model draws one
+    /// sample per clip), so `samplingSeconds / generatedFrames` is the sampling time per frame.
+    public var generatedFrames: Int?
 
     /// The summary called `name`.
     public subscript(name: String) -> MetricSummary? { metrics.first { $0.name == name } }
+}
+
+/// One batch of an evaluation as the metrics saw it, for callers that keep predictions or draw figures.
+public struct EvaluationBatch {
+    /// Index of the batch's first clip among the evaluated clips.
+    public var firstClip: Int
+    /// Context [B, Tc, C, H, W] and truth [B, Tp, C, H, W] in [-1, 1].
+    public var context: Tensor
+    public var truth: Tensor
+    /// The S samples [B, S, Tp, C, H, W] on the 0-255 scale, rounded to whole levels (what the metrics scored).
+    public var quantizedSamples: Tensor
+    /// The truth on the same scale [B, Tp, C, H, W].
+    public var quantizedTruth: Tensor
 }
 
 /// Evaluates predictors on fixed test clips.
@@ -100,11 +118,13 @@ public enum Evaluator {
     ///     LPIPS on too small frames, FVD on fewer than 2 clips or 9 frames) is left out with a note.
     ///   - stripClips: draw this many clips' context | truth | samples into `strip` (0: none).
     ///   - progress: called after each batch with (clips done, clips in all).
+    ///   - observe: called with each batch's context, truth and quantised samples (after scoring).
     /// - Returns: the result and, when asked for, the sample strip.
     public static func evaluate(_ model: any VideoPredictor, preset: String, step: Int, test: any VideoSequenceSource,
                                 startFrame: Int, pixelReduction: Int = 1, data: String,
                                 settings: EvaluationSettings, metrics: EvaluationMetrics = .basic, stripClips: Int = 0,
-                                progress: ((Int, Int) -> Void)? = nil) throws -> (EvaluationResult, PNGImage?) {
+                                progress: ((Int, Int) -> Void)? = nil,
+                                observe: ((EvaluationBatch) throws -> Void)? = nil) throws -> (EvaluationResult, PNGImage?) {
         let contract = model.contract
         let started = Date()
         let all = try Batcher(source: test, batchSize: 1, clipLength: contract.clipLength,
@@ -121,6 +141,8 @@ public enum Evaluator {
         var strip: PNGImage?
         var done = 0
         var index = 0
+        var samplingSeconds = 0.0
+        var generatedFrames = 0
         while done < total, var batch = try batcher.next() {
             if batch.batchSize > total - done {
                 let keep = total - done
@@ -132,9 +154,12 @@ public enum Evaluator {
             var rng = RandomGenerator(seed: settings.seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
             // A deterministic model's samples are all equal: predict one and repeat it.
             let drawn = model.isStochastic ? settings.samples : 1
+            let predictStart = Date()
             var predicted = noGrad {
                 model.predict(context: context, frameCount: contract.predictedFrames, sampleCount: drawn, rng: &rng)
             }
+            samplingSeconds += Date().timeIntervalSince(predictStart)
+            generatedFrames += batch.batchSize * drawn * contract.predictedFrames
             let expected = [batch.batchSize, drawn, contract.predictedFrames, contract.channels,
                             contract.height, contract.width]
             guard predicted.shape == expected else {
@@ -154,6 +179,8 @@ public enum Evaluator {
             let fvdContext = kinds.contains(.fvd) && contract.contextFrames > 0 ? FrameImages.quantized(context) : nil
             accumulator.add(samples: x, truth: y, context: fvdContext)
             if kinds.contains(.mse) { mseMeanParts.append(frameMSE(samples: x.mean(axes: [1], keepDims: true), truth: y)) }
+            try observe?(EvaluationBatch(firstClip: done, context: context, truth: truth, quantizedSamples: x,
+                                         quantizedTruth: y))
             done += batch.batchSize
             index += 1
             progress?(done, total)
@@ -176,7 +203,8 @@ public enum Evaluator {
                                       samples: settings.samples, contextFrames: contract.contextFrames,
                                       predictedFrames: contract.predictedFrames, seed: settings.seed, data: data,
                                       metrics: summaries, fvd: try accumulator.fvdResult(),
-                                      notes: notes.isEmpty ? nil : notes, seconds: Date().timeIntervalSince(started))
+                                      notes: notes.isEmpty ? nil : notes, seconds: Date().timeIntervalSince(started),
+                                      samplingSeconds: samplingSeconds, generatedFrames: generatedFrames)
         return (result, strip)
     }
 }

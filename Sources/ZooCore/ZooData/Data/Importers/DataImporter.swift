@@ -92,11 +92,15 @@ public enum DataImporter {
             nativeChannels = infos.contains { $0.channels >= 3 } ? 3 : 1
             if infos.contains(where: { $0.channels == 4 }) { notes.append("alpha channel dropped") }
         case .video:
-            planned = try VideoSource.plan(source: source)
+            let videoPlan = try VideoSource.plan(source: source)
+            planned = videoPlan.sequences
+            notes += videoPlan.notes
             let found = try FFmpegTools.locate(explicit: options.ffmpegPath, source: source)
             tools = found
-            if case .video(let first) = planned[0].frames {
+            switch planned[0].frames {
+            case .video(let first), .videoRange(let first, _, _):
                 nativeChannels = try found.probe(first).pixelFormat.hasPrefix("gray") ? 1 : 3
+            default: break
             }
         }
 

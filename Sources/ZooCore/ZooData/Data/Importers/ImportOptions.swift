@@ -83,6 +83,8 @@ enum FrameSource: Sendable {
     case hdf5(file: String, dataset: String, index: Int)
     /// A video file decoded by ffmpeg.
     case video(String)
+    /// Frames `start ..< start + count` (0-based) of a video file (a KTH sub-sequence of `00sequences.txt`).
+    case videoRange(String, start: Int, count: Int)
 }
 
 /// One sequence to import.

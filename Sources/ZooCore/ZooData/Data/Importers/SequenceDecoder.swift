@@ -59,6 +59,8 @@ struct SequenceDecoder {
     let tools: FFmpegTools?
     private(set) var notes: [String] = []
     private var datasets: [String: HDF5Dataset] = [:]
+    /// The last video decoded whole (its sub-sequences follow each other, so each file is decoded once).
+    private var lastVideo: (file: String, frames: [UInt8])?
 
     init(preprocessor: FramePreprocessor, tools: FFmpegTools?) {
         self.preprocessor = preprocessor
@@ -72,6 +74,7 @@ struct SequenceDecoder {
         case .pngFiles(let files): return try decodePNGs(files)
         case .hdf5(let file, let dataset, let index): return try decodeRow(file: file, dataset: dataset, index: index)
         case .video(let file): return try decodeVideo(file)
+        case .videoRange(let file, let start, let count): return try decodeVideoRange(file, start: start, count: count)
         }
     }
 
@@ -133,6 +136,25 @@ struct SequenceDecoder {
         } catch let error as HDF5Error {
             throw ImportError(file: "\(file) (dataset \(path), row \(index))", message: error.message)
         }
+    }
+
+    /// Frames `start ..< start + count` of a video (decoded whole once for all its sub-sequences). An annotated
+    /// range that runs past the video's end is cut at the end, with a note.
+    private mutating func decodeVideoRange(_ file: String, start: Int, count: Int) throws -> [UInt8] {
+        if lastVideo?.file != file { lastVideo = (file, try decodeVideo(file)) }
+        let frames = lastVideo!.frames
+        let frameBytes = preprocessor.frameByteCount
+        let available = frames.count / frameBytes
+        guard start < available else {
+            throw ImportError(file: file, message: "the annotated sub-sequence starting at frame \(start + 1) lies past the "
+                              + "video's \(available) frames")
+        }
+        let end = Swift.min(start + count, available)
+        if end < start + count {
+            note("an annotated sub-sequence ran past its video's last frame and was cut there (e.g. \(file): frames "
+                 + "\(start + 1)-\(start + count), the video has \(available))")
+        }
+        return Array(frames[(start * frameBytes)..<(end * frameBytes)])
     }
 
     private mutating func decodeVideo(_ file: String) throws -> [UInt8] {

@@ -172,20 +172,27 @@ enum Subprocess {
 enum VideoSource {
     static let extensions: Set = ["mp4", "avi", "mov", "mkv", "webm", "mpg", "mpeg", "m4v", "wmv", "flv"]
 
-    /// One sequence per video file: the file itself, or every video under a folder in natural order.
-    static func plan(source: String) throws -> [PlannedSequence] {
+    /// The name of KTH's annotation of sub-sequences (one line per video: its name, then frame ranges).
+    static let kthSequenceFile = "00sequences.txt"
+
+    /// One sequence per video file: the file itself, or every video under a folder in natural order. When the
+    /// folder holds KTH's `00sequences.txt`, each annotated video is cut into its sub-sequences instead
+    /// (`<video>-seqK`), and videos without an annotation are left out (with a note).
+    static func plan(source: String) throws -> (sequences: [PlannedSequence], notes: [String]) {
         var isFolder: ObjCBool = false
         _ = FileManager.default.fileExists(atPath: source, isDirectory: &isFolder)
         guard isFolder.boolValue else {
             let name = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
-            return [PlannedSequence(name: name, split: nil, origin: source, frames: .video(source), knownLength: nil)]
+            return ([PlannedSequence(name: name, split: nil, origin: source, frames: .video(source), knownLength: nil)], [])
         }
         guard let enumerator = FileManager.default.enumerator(atPath: source) else {
             throw ImportError(file: source, message: "cannot list the folder")
         }
         var files: [String] = []
+        var annotation: String?
         while let relative = enumerator.nextObject() as? String {
             let name = (relative as NSString).lastPathComponent
+            if name == kthSequenceFile, annotation == nil { annotation = source + "/" + relative }
             if !name.hasPrefix("."), extensions.contains((name as NSString).pathExtension.lowercased()) {
                 files.append(relative)
             }
@@ -193,9 +200,71 @@ enum VideoSource {
         guard !files.isEmpty else {
             throw ImportError(file: source, message: "no video files (\(extensions.sorted().joined(separator: ", "))) found")
         }
-        return files.sorted(by: naturalLess).map { relative in
-            PlannedSequence(name: (relative as NSString).deletingPathExtension, split: nil,
-                            origin: source + "/" + relative, frames: .video(source + "/" + relative), knownLength: nil)
+        files.sort(by: naturalLess)
+        guard let annotation else {
+            return (files.map { relative in
+                PlannedSequence(name: (relative as NSString).deletingPathExtension, split: nil,
+                                origin: source + "/" + relative, frames: .video(source + "/" + relative), knownLength: nil)
+            }, [])
         }
+        let ranges = try kthSequences(in: annotation)
+        var planned: [PlannedSequence] = []
+        var unannotated: [String] = []
+        for relative in files {
+            let stem = (relative as NSString).deletingPathExtension
+            let key = kthVideoKey(stem)
+            guard let list = ranges[key] else { unannotated.append(relative); continue }
+            for (k, range) in list.enumerated() {
+                planned.append(PlannedSequence(name: stem + "-seq\(k + 1)", split: nil,
+                                               origin: source + "/" + relative + " (frames \(range.lowerBound)-\(range.upperBound))",
+                                               frames: .videoRange(source + "/" + relative, start: range.lowerBound - 1,
+                                                                   count: range.count),
+                                               knownLength: range.count))
+            }
+        }
+        guard !planned.isEmpty else {
+            throw ImportError(file: annotation, message: "annotates none of the \(files.count) video file(s) under \(source)")
+        }
+        var notes = ["sub-sequences from \(annotation): \(planned.count) from \(files.count - unannotated.count) video(s)"]
+        if !unannotated.isEmpty {
+            notes.append("\(unannotated.count) video(s) without a line in \(kthSequenceFile) left out (e.g. \(unannotated[0]))")
+        }
+        return (planned, notes)
+    }
+
+    /// A KTH video's key in `00sequences.txt`: its file name without folders, extension and `_uncomp`.
+    static func kthVideoKey(_ stem: String) -> String {
+        var name = (stem as NSString).lastPathComponent
+        if name.hasSuffix("_uncomp") { name.removeLast("_uncomp".count) }
+        return name
+    }
+
+    /// Parses KTH's `00sequences.txt`: lines `person01_boxing_d1   frames  1-95, 96-185, ...` (1-based,
+    /// inclusive ranges); other lines (the header, blank lines) are skipped.
+    /// - Throws: `ImportError` naming the file and line for a line that names a video but has a bad range.
+    static func kthSequences(in path: String) throws -> [String: [ClosedRange<Int>]] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw ImportError(file: path, message: "cannot read the sub-sequence annotation (\(error.localizedDescription))")
+        }
+        var out: [String: [ClosedRange<Int>]] = [:]
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let tokens = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+            guard tokens.count >= 2, tokens[0].hasPrefix("person"), let marker = tokens.firstIndex(of: "frames") else { continue }
+            let list = tokens[(marker + 1)...].joined().split(separator: ",")
+            var ranges: [ClosedRange<Int>] = []
+            for item in list {
+                let ends = item.split(separator: "-").compactMap { Int($0) }
+                guard ends.count == 2, ends[0] >= 1, ends[1] >= ends[0] else {
+                    throw ImportError(file: path, message: "line \(number + 1): '\(item)' is not a frame range FIRST-LAST")
+                }
+                ranges.append(ends[0]...ends[1])
+            }
+            if !ranges.isEmpty { out[tokens[0]] = ranges }
+        }
+        guard !out.isEmpty else {
+            throw ImportError(file: path, message: "no line of the form 'person01_boxing_d1  frames  1-95, 96-185'")
+        }
+        return out
     }
 }
