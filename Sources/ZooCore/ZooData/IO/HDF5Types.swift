@@ -38,8 +38,19 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
 }
 
 /// Silences HDF5's automatic error printing on this thread (the setting is per thread in the
-/// thread-safe build, so every entry point calls it) and returns nothing.
-@inline(__always) func hdf5Begin() { zoo_h5_silence_errors() }
+/// thread-safe build, so every entry point calls it) and returns nothing. The first call also turns off
+/// HDF5's exit handler (see `hdf5Setup`).
+@inline(__always) func hdf5Begin() {
+    _ = hdf5Setup
+    zoo_h5_silence_errors()
+}
+
+/// Runs once, before any other HDF5 call: tells HDF5 not to register its exit handler. That handler
+/// closes every file still open when the process exits, and after a close that failed (a full disk, a
+/// file-size limit) HDF5 1.10 crashes in it, turning a clean "cannot write the checkpoint" error into a
+/// segmentation fault at exit. Nothing is lost without it: every file zoo writes is closed explicitly
+/// (and only then renamed into place), so no open file holds data that the handler would save.
+private let hdf5Setup: Void = { _ = H5dont_atexit() }()
 
 /// The most specific message on this thread's HDF5 error stack, or "" when it is empty.
 func hdf5Detail() -> String {

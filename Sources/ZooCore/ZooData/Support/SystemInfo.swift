@@ -102,6 +102,7 @@ public struct SystemInfo: Codable, Sendable, Equatable {
 
     /// HDF5's run-time version from `H5get_libversion`.
     public static func hdf5Version() -> String {
+        hdf5Begin()
         var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
         guard H5get_libversion(&major, &minor, &release) >= 0 else { return "unknown" }
         return "\(major).\(minor).\(release)"

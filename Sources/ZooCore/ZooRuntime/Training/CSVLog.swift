@@ -49,13 +49,16 @@ public final class CSVLog {
     deinit { try? handle.close() }
 
     /// Appends one row per value.
-    public func log(step: Int, elapsed: Double, _ values: [(String, Double)]) {
+    /// - Throws: `CSVLogError` naming the file when the rows cannot be written (a full disk).
+    public func log(step: Int, elapsed: Double, _ values: [(String, Double)]) throws {
         guard !values.isEmpty else { return }
         var text = ""
         for (name, value) in values {
             text += "\(step),\(String(format: "%.3f", elapsed)),\(CSVLog.escape(name)),\(value)\n"
         }
-        handle.write(Data(text.utf8))
+        do { try handle.write(contentsOf: Data(text.utf8)) } catch {
+            throw CSVLogError(path: path, reason: errnoText())
+        }
     }
 
     /// Quotes a field holding a comma or quote.
@@ -81,5 +84,14 @@ public final class CSVLog {
 public struct CSVLogError: Error, CustomStringConvertible {
     /// The file.
     public var path: String
-    public var description: String { "\(path): cannot write the metrics log (\(errnoText()))" }
+    /// Why, from `errno` when the error was made.
+    public var reason: String
+
+    /// `reason` nil: the text of the current `errno`.
+    public init(path: String, reason: String? = nil) {
+        self.path = path
+        self.reason = reason ?? errnoText()
+    }
+
+    public var description: String { "\(path): cannot write the metrics log (\(reason))" }
 }

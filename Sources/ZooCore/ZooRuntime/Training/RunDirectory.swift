@@ -55,7 +55,8 @@ public struct RunDirectory: Sendable {
         }.sorted { $0.0 < $1.0 }
     }
 
-    /// Creates the folder (and `samples/`) and checks that files can be written there.
+    /// Creates the folder (and `samples/`), checks that files can be written there and removes the
+    /// temporary files of earlier processes that were killed while saving.
     /// - Throws: `RunDirectoryError` naming the folder when it cannot be created or written.
     public func prepare() throws {
         let manager = FileManager.default
@@ -69,6 +70,7 @@ public struct RunDirectory: Sendable {
             throw RunDirectoryError(file: path, message: "cannot write there (\(errnoText()))")
         }
         try? manager.removeItem(atPath: probe)
+        removeStaleTemporaries()
     }
 
     /// Appends the command line to `command.txt` (a resumed run adds a second line).
@@ -112,8 +114,40 @@ public struct RunDirectory: Sendable {
             throw RunDirectoryError(file: file, message: "cannot write (\(errnoText()))")
         }
         defer { try? handle.close() }
-        handle.seekToEndOfFile()
-        handle.write(Data(text.utf8))
+        do {
+            _ = try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw RunDirectoryError(file: file, message: "cannot write (\(errnoText()))")
+        }
+    }
+
+    /// Deletes the temporary files that a process killed while saving left behind (a checkpoint's
+    /// `.step-000040.h5.tmp-PID-N`, `last.h5.tmp-PID`, the write probe): those whose process no longer
+    /// runs. Files of a live process (another `zoo` writing into the same folder) are left alone.
+    /// - Returns: the names removed.
+    @discardableResult
+    public func removeStaleTemporaries() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        var removed: [String] = []
+        for name in names {
+            guard let owner = RunDirectory.temporaryOwner(name), owner != getpid(),
+                  kill(owner, 0) != 0 && errno == ESRCH else { continue }
+            if (try? FileManager.default.removeItem(atPath: path + "/" + name)) != nil { removed.append(name) }
+        }
+        return removed
+    }
+
+    /// The process id in a temporary file name written by zoo (`….tmp-PID…` or `.write-test-PID`), or nil
+    /// for any other name.
+    public static func temporaryOwner(_ name: String) -> pid_t? {
+        for marker in [".tmp-", ".write-test-"] {
+            guard let range = name.range(of: marker) else { continue }
+            if marker == ".write-test-" && range.lowerBound != name.startIndex { continue }
+            let digits = name[range.upperBound...].prefix { $0.isNumber }
+            if !digits.isEmpty, let pid = pid_t(digits) { return pid }
+        }
+        return nil
     }
 }
 

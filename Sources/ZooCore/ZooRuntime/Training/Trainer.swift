@@ -172,7 +172,7 @@ public final class Trainer {
                 }
                 ema?.step(step - 1, parameters: optimizers.emaParameters)
                 let lr = optimizers.members.map { ("lr" + ($0.0 == "model" ? "" : "/" + $0.0), $0.1.optimizer.learningRate) }
-                csv?.log(step: step, elapsed: Date().timeIntervalSince(clock),
+                try csv?.log(step: step, elapsed: Date().timeIntervalSince(clock),
                          losses.map { ($0.0, Double($0.1)) } + lr)
                 reporter.report(.stepEnd(snapshot()))
                 if step < settings.steps && step % settings.checkpointEvery == 0 {
@@ -286,7 +286,7 @@ public final class Trainer {
             stripPath = path
         }
         let values = result.metrics.map { ("eval/" + $0.name, $0.mean) }
-        csv?.log(step: step, elapsed: Date().timeIntervalSince(clock), values)
+        try csv?.log(step: step, elapsed: Date().timeIntervalSince(clock), values)
         if final { lastEvaluation = result }
         reporter.report(.evalEnd(step: step, metrics: result.metrics.map { ($0.name, $0.mean) }, samples: stripPath))
     }
