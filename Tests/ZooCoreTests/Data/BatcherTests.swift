@@ -63,6 +63,19 @@ func patternSet(lengths: [Int], size: Int = 8, channels: Int = 1) -> VideoSequen
         #expect(seen == [0, 2, 3] && starts.count > 15 && a.eligibleSequences == [0, 2, 3])
     }
 
+    /// Every window is drawn, the last one included: over many batches each sequence's starts are exactly
+    /// 0...length − clipLength.
+    @Test func everyWindowIsDrawnTheLastOneIncluded() throws {
+        let set = patternSet(lengths: [13, 10, 11])
+        let batcher = try Batcher(source: set, batchSize: 4, clipLength: 10, order: .random(seed: 3), prefetch: 0)
+        var starts: [Int: Set<Int>] = [:]
+        for index in 0..<100 {
+            let batch = try batcher.batch(at: index)
+            for (s, start) in zip(batch.sequenceIndices, batch.startFrames) { starts[s, default: []].insert(start) }
+        }
+        #expect(starts == [0: [0, 1, 2, 3], 1: [0], 2: [0, 1]])
+    }
+
     @Test func prefetchGivesTheSynchronousSequenceAndResumes() throws {
         let set = patternSet(lengths: [20, 33, 17], size: 16, channels: 1)
         let sync = try Batcher(source: set, batchSize: 6, clipLength: 8, order: .random(seed: 9), prefetch: 0)
