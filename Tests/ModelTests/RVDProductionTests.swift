@@ -9,7 +9,7 @@ import Testing
 import ZooCore
 @testable import RVD
 
-private struct ProductionFixture: Decodable {
+struct RVDProductionFixture: Decodable {
     struct Config: Decodable {
         var dim: Int
         var dim_mults: [Int]
@@ -56,12 +56,12 @@ private struct ProductionFixture: Decodable {
     }
 }
 
-private let production: ProductionFixture = {
+private let production: RVDProductionFixture = {
     do {
         guard let url = Bundle.module.url(forResource: "rvd_production", withExtension: "json", subdirectory: "Fixtures") else {
             throw CocoaError(.fileNoSuchFile)
         }
-        return try JSONDecoder().decode(ProductionFixture.self, from: Data(contentsOf: url))
+        return try JSONDecoder().decode(RVDProductionFixture.self, from: Data(contentsOf: url))
     } catch {
         fatalError("cannot read Fixtures/rvd_production.json: \(error)")
     }
@@ -75,7 +75,7 @@ private func projection(count: Int, p: Int) -> [Double] {
     }
 }
 
-private func model(_ c: ProductionFixture.Case) -> RVD {
+private func model(_ c: RVDProductionFixture.Case) -> RVD {
     var rng = RandomGenerator(seed: 0)
     let model = RVD(config: production.rvdConfig(residual: c.residual), rng: &rng)
     fillFormulaWeights(model)
@@ -89,7 +89,7 @@ private func model(_ c: ProductionFixture.Case) -> RVD {
 
     /// The loss and every parameter's gradient (norm and projection), with the timesteps and noise zoo draws.
     @Test(arguments: production.cases)
-    func trainingLossAndGradientsMatchTheReference(c: ProductionFixture.Case) throws {
+    func trainingLossAndGradientsMatchTheReference(c: RVDProductionFixture.Case) throws {
         let m = model(c)
         #expect(m.parameterCount == c.parameterCount)
         // The draws the script replayed: the B timesteps come first.
@@ -125,7 +125,7 @@ private func model(_ c: ProductionFixture.Case) -> RVD {
 
     /// `sample` (DDPM over all steps, x̂₀ clamped to [−2, 2], frames fed back clamped) from the context clips.
     @Test(arguments: production.cases)
-    func samplingMatchesTheReferenceLoop(c: ProductionFixture.Case) {
+    func samplingMatchesTheReferenceLoop(c: RVDProductionFixture.Case) {
         let m = model(c)
         var rng = RandomGenerator(seed: production.config.sample_seed)
         let frames = m.sample(context: production.context.tensor, frameCount: production.config.sample_frames, rng: &rng)

@@ -103,11 +103,11 @@ private let jitterData = testSequences(JitterConfig().contract, count: 6, frames
                               settings: shortSettings(model, steps: 6, checkpointEvery: 2), train: jitterData, run: run,
                               reporter: reporter)
         let error = #expect(throws: TrainingError.self) { _ = try trainer.run() }
-        guard case let .nonFinite(step, what, last)? = error else {
+        guard case let .nonFinite(step, what, lastGood)? = error else {
             Issue.record("expected TrainingError.nonFinite, got \(String(describing: error))")
             return
         }
-        #expect(step == 4 && last == run.checkpoint(step: 2))
+        #expect(step == 4 && lastGood == run.checkpoint(step: 2))
         #expect(what.hasPrefix("parameter conv."), "\(what)")
         // The loss of step 4 was finite, so this was the parameter check, not the loss check.
         #expect(reporter.stepLosses.count == 4 && reporter.stepLosses.allSatisfy { $0.allFinite })

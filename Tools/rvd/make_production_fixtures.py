@@ -212,8 +212,11 @@ def main():
             g64 = grads64[name]
             v = projection_values(g64.shape, p)
             gradients.append({"name": name, "norm": float(np.linalg.norm(g64)), "dot": float((g64 * v).sum())})
-        full = [n for n in param_names if n.endswith("bias")][:4] + [param_names[0]]
         largest = max(g["norm"] for g in gradients)
+        # Full gradients of the four smallest parameters whose gradient is not ~0 (biases in front of a
+        # GroupNorm have gradients of 1e-18, rounding noise), plus the largest gradient.
+        sizeable = sorted((grads64[g["name"]].size, g["name"]) for g in gradients if g["norm"] > 1e-2 * largest)
+        full = [n for _, n in sizeable[:4]] + [max(gradients, key=lambda g: g["norm"])["name"]]
         sample64 = sample_case(diffusion, cfg, torch.float64, context, cfg["sample_frames"], cfg["sample_seed"], dd)
         sample32 = sample_case(build_and_fill(ref_modules, cfg, residual), cfg, torch.float32, context,
                                cfg["sample_frames"], cfg["sample_seed"], dd)
