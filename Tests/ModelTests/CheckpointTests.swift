@@ -87,6 +87,21 @@ private func convgru(_ preset: String = "tiny", seed: UInt64 = 1) throws -> any 
         #expect(identical(loaded, checkpoint.parameters["cell.conv_gates.0.weight"]!))
     }
 
+    /// A tensor with the right number of values in another layout (a conv weight stored with its axes
+    /// reversed, as a converter that forgets a transpose would) is the wrong shape too, not loadable data.
+    @Test func aWeightInAnotherLayoutWithTheSameCountIsMisshaped() throws {
+        let model = try convgru()
+        var checkpoint = try Checkpoint.capture(model, preset: "tiny")
+        let name = "cell.conv_gates.0.weight"
+        let weight = try #require(checkpoint.parameters[name])
+        let swapped = Array(weight.shape.reversed())
+        try #require(swapped != weight.shape)
+        checkpoint.parameters[name] = weight.reshaped(swapped)
+        let report = checkpoint.mismatches(with: try convgru(seed: 2))
+        #expect(report.misshaped == ["params/\(name): checkpoint \(swapped) vs model \(weight.shape)"], "\(report.misshaped)")
+        #expect(report.missing.isEmpty && report.unexpected.isEmpty)
+    }
+
     @Test func anotherModelOrShapeIsAClearError() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

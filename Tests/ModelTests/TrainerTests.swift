@@ -72,6 +72,7 @@ private let jitterData = testSequences(JitterConfig().contract, count: 6, frames
         #expect(rowsA.map(\.value) == rowsB.map(\.value))
     }
 
+    /// The loss is reported NaN at step 3 (the weights stay finite): the loss check stops the run.
     @Test func nanLossStopsAndKeepsTheLastGoodCheckpoint() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -88,6 +89,33 @@ private let jitterData = testSequences(JitterConfig().contract, count: 6, frames
         #expect(run.stepCheckpoints().map(\.step) == [2])
         let message = TrainingError.nonFinite(step: 3, what: "loss loss", lastGoodCheckpoint: run.checkpoint(step: 2)).description
         #expect(message.contains("NaN") && message.contains("step-000002.h5"))
+    }
+
+    /// Step 4's update makes the weights NaN while its loss (taken before the update) is finite, and step 4
+    /// is a checkpoint step: the trainer's parameter check refuses to save them and names the parameter.
+    @Test func nanWeightsAreRefusedAtSaveTime() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let model = try jitter("nan-weights")
+        let run = RunDirectory(path: folder.file("run"))
+        let reporter = CollectingReporter()
+        let trainer = Trainer(model: model, preset: "nan-weights",
+                              settings: shortSettings(model, steps: 6, checkpointEvery: 2), train: jitterData, run: run,
+                              reporter: reporter)
+        let error = #expect(throws: TrainingError.self) { _ = try trainer.run() }
+        guard case let .nonFinite(step, what, lastGood)? = error else {
+            Issue.record("expected TrainingError.nonFinite, got \(String(describing: error))")
+            return
+        }
+        #expect(step == 4 && lastGood == run.checkpoint(step: 2))
+        #expect(what.hasPrefix("parameter conv."), "\(what)")
+        // The loss of step 4 was finite, so this was the parameter check, not the loss check.
+        #expect(reporter.stepLosses.count == 4 && reporter.stepLosses.allSatisfy { $0.allFinite })
+        // The weights really are NaN, and nothing of them reached the disk.
+        #expect(model.namedParameters().contains { !$0.1.value.isFinite })
+        #expect(run.stepCheckpoints().map(\.step) == [2])
+        let last = try Checkpoint.read(from: run.lastCheckpoint)
+        #expect(last.step == 2 && last.parameters.values.allSatisfy { $0.isFinite })
     }
 
     @Test func stopRequestSavesAndResumeFinishesTheRun() throws {

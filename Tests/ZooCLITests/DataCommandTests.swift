@@ -71,8 +71,14 @@ private final class DataCommandFolder {
         #expect(summary.splits[1].shortestSequence == 9 && summary.splits[1].longestSequence == 12)
         #expect(summary.splits[0].maxValue >= summary.splits[0].minValue)
         #expect(summary.text().contains("train  2 sequences, 21 frames (9-12 per sequence)"))
-        var info = try Zoo.parseAsRoot(["data", "info", store, "--json"])
-        try info.run()
+        // What `zoo data info --json` prints (the real executable's stdout) decodes to the same summary.
+        let executable = builtZooExecutable.path
+        try #require(FileManager.default.isExecutableFile(atPath: executable),
+                     "\(executable) is missing: build it with swift build --build-tests")
+        let printed = try runProgram(executable, ["data", "info", store, "--json"], what: "zoo data info").stdout
+        #expect(try JSONDecoder().decode(StoreSummary.self, from: printed) == summary)
+        let text = try runProgram(executable, ["data", "info", store], what: "zoo data info").stdout
+        #expect(String(decoding: text, as: UTF8.self).contains("train  2 sequences, 21 frames (9-12 per sequence)"))
 
         let sheet = folder.path + "/sheet.png"
         var preview = try Zoo.parseAsRoot(["data", "preview", store, "--out", sheet, "--split", "train",

@@ -22,15 +22,15 @@ import ZooCore
     #expect(object["sgemmProbeGFLOPS"] == nil)  // skipped with probe: false
 }
 
-@Test func doctorReportsRealLibraryVersions() {
+@Test func doctorReportsRealLibraryVersions() throws {
     let system = SystemInfo.current()
     #expect(system.hdf5Version.hasPrefix("1."))
     #expect(system.libpngVersion.hasPrefix("1.6"))
     #expect(system.cpu.cores >= 1)
     // A cpuid-derived recommendation never names a kernel the CPU cannot run.
-    if let blas = system.openBLAS, let tier = OpenBLASKernelTier(kernel: blas.recommendedKernel) {
-        #expect(Set(tier.requiredFeatures).isSubset(of: Set(system.cpu.features)))
-    }
+    let blas = try #require(system.openBLAS, "OpenBLAS is not loaded")
+    let tier = try #require(OpenBLASKernelTier(kernel: blas.recommendedKernel), "unknown kernel \(blas.recommendedKernel)")
+    #expect(Set(tier.requiredFeatures).isSubset(of: Set(system.cpu.features)))
 }
 
 @Test func doctorTextEndsWithTheVerdict() {

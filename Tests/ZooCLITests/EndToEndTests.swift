@@ -93,7 +93,12 @@ private func bytes(_ path: String) -> Data? { FileManager.default.contents(atPat
                             "--quiet", "--strip", w.file("strip.png")])
         let result = try JSONDecoder().decode(EvaluationResult.self, from: Data(json.utf8))
         #expect(result.model == "convgru" && result.step == 8 && result.clips == 4 && result.samples == 2)
-        #expect(result.predictedFrames == 3 && result["crps"].map { $0.mean >= 0 } == true)
+        #expect(result.predictedFrames == 3)
+        // An 8-step convgru is far from perfect on moving shapes: CRPS on the byte scale is positive, below the
+        // RMSE of its samples (CRPS ≤ MAE ≤ RMSE) and well below 255.
+        let crps = try #require(result["crps"]), mse = try #require(result["mse"])
+        #expect(crps.mean > 0.5 && crps.mean <= mse.mean.squareRoot() && crps.mean < 128, "CRPS \(crps.mean), MSE \(mse.mean)")
+        #expect(crps.perFrame.count == 3 && crps.perFrame.allSatisfy { $0 > 0 })
         #expect(result["psnr"]?.perFrame.count == 3 && w.exists("strip.png"))
         // Without --data, the run's own data is used.
         let again = try zoo(["eval", "--checkpoint", run + "/last.h5", "--samples", "2", "--json", "--quiet"])
@@ -175,10 +180,29 @@ private func bytes(_ path: String) -> Data? { FileManager.default.contents(atPat
         #expect(bytes(run + "/last.h5") == good)
     }
 
+    /// `--minutes`: a run of a million steps stops at the time limit (0.6 s) with a checkpoint at the step it
+    /// reached, and says so.
+    @Test func minutesStopsTheRunAtTheTimeLimitWithACheckpoint() throws {
+        let w = try Workspace()
+        defer { w.remove() }
+        let run = w.file("run")
+        let start = Date()
+        let text = try zoo(["train", "convgru", "--preset", "tiny", "--data", w.store, "--out", run, "--steps", "1000000",
+                            "--minutes", "0.01", "--quiet"])
+        let seconds = Date().timeIntervalSince(start)
+        #expect(seconds < 30, "the run took \(seconds) s")
+        let saved = try Checkpoint.read(from: run + "/last.h5")
+        #expect(saved.step >= 1 && saved.step < 1_000_000)
+        #expect(text.contains("convgru (tiny): time limit at step \(saved.step)/1000000"), "\(text)")
+        let logged = try CSVLog.read(path: run + "/metrics.csv").filter { $0.name == "mse" }.map(\.step)
+        #expect(logged == Array(1...saved.step))
+    }
+
     /// Ctrl-C on the real executable: the run saves, exits with 130, and `--resume` finishes it.
     @Test func ctrlCSavesAndResumeFinishes() throws {
         let executable = builtZooExecutable
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else { return }   // not built here
+        try #require(FileManager.default.isExecutableFile(atPath: executable.path),
+                     "\(executable.path) is missing: build it with swift build --build-tests")
         let w = try Workspace()
         defer { w.remove() }
         let run = w.file("run")

@@ -10,8 +10,8 @@ The reference code is never committed. Fetch it and extract it outside the repos
     python Tools/rvd/make_parity_fixtures.py --ref /tmp/rvd-ref --commit <sha> --full \
         --out /tmp/rvd_parity_full.json          # bair64 width, B = 1 (large; not committed)
 
-Needs torch, numpy and einops (tqdm and kornia are imported by the reference but unused here; kornia is
-stubbed if missing).
+Needs torch and numpy (tqdm and kornia are imported by the reference but unused here; they, and einops when
+missing, are replaced by reference_stubs.py).
 
 Reference outputs are computed in float64 from the float32 weights and inputs; `torchFloat32Error` records
 PyTorch's own float32 error against them (the relative metric of RVDParityTests.swift).
@@ -28,6 +28,7 @@ import argparse
 import copy
 import json
 import math
+import os
 import sys
 import types
 
@@ -72,11 +73,9 @@ def main():
     ap.add_argument("--full", action="store_true", help="bair64 widths (dim 48, 64x64 RGB), batch 1")
     args = ap.parse_args()
 
-    if "kornia" not in sys.modules:
-        try:
-            import kornia  # noqa: F401
-        except ImportError:
-            sys.modules["kornia"] = types.ModuleType("kornia")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from reference_stubs import install
+    install()                           # kornia and einops, where missing (see reference_stubs.py)
     sys.path.insert(0, args.ref)
     from modules.unet import Unet
     from modules.temporal_models import HistoryNet, CondNet

@@ -7,6 +7,9 @@ struct JitterConfig: Codable, Sendable, Equatable {
     var contract = ClipContract(channels: 1, height: 16, width: 16, contextFrames: 2, predictedFrames: 3)
     /// The step (1-based count) whose loss is NaN, if any.
     var nanAtStep: Int?
+    /// The step (1-based count) whose update makes the weights NaN while its loss (computed before the
+    /// update) is still finite, if any.
+    var nanWeightsAtStep: Int?
 }
 
 /// x̂ₜ₊₁ = xₜ + conv(xₜ + ε), ε ~ N(0, 0.1²) drawn from the step's generator; sampling adds noise too.
@@ -43,7 +46,9 @@ final class JitterModel: VideoPredictor {
         let x = batch.frames.selecting(axis: 1, 0), y = batch.frames.selecting(axis: 1, 1)
         let loss = mseLoss(x + conv(x + noise(x.shape, &rng)), y)
         let member = optimizers["model"]!
-        member.optimizer.update(member.parameters, gradients: gradients(of: loss, wrt: member.parameters))
+        var grads = gradients(of: loss, wrt: member.parameters)
+        if config.nanWeightsAtStep == step + 1 { grads = grads.map { $0 * Float.nan } }   // Adam turns NaN in → NaN out
+        member.optimizer.update(member.parameters, gradients: grads)
         let value = config.nanAtStep == step + 1 ? Float.nan : loss.item
         return StepLosses(["loss": value])
     }
@@ -67,6 +72,7 @@ final class JitterModel: VideoPredictor {
 
     static let entry = ModelEntry.create(
         name: "jitter", summary: "test model", paper: "none",
-        presets: ["tiny": JitterConfig(), "nan": JitterConfig(nanAtStep: 3)],
+        presets: ["tiny": JitterConfig(), "nan": JitterConfig(nanAtStep: 3),
+                  "nan-weights": JitterConfig(nanWeightsAtStep: 4)],
         build: { config, rng in JitterModel(config: config, rng: &rng) })
 }

@@ -1,5 +1,6 @@
 // Samplers: a shared conformance run for DDPM and DDIM, DDIM with η = 1 on the full grid equal to DDPM,
-// pinned values after a 10-step loop with a dummy model, and the x̂₀ clamp.
+// and the x̂₀ clamp. The values themselves are checked against an independent float64 implementation in
+// ReferenceValues/DiffusionReferenceTests.swift.
 
 import Foundation
 import Testing
@@ -58,17 +59,6 @@ private func run(_ sampler: any Sampler, shape: [Int], seed: UInt64) -> Tensor {
         let x = run(ddpm, shape: [1, 1, 5, 5], seed: 8), y = run(ddim, shape: [1, 1, 5, 5], seed: 8)
         for (p, q) in zip(x.scalars, y.scalars) { #expect(Swift.abs(p - q) < 1e-4) }
     }
-
-    @Test func pinnedValuesAfterTenSteps() {
-        let ddpm = run(DDPMSampler(schedule: Self.schedule, clip: 2), shape: [1, 1, 4, 4], seed: 42)
-        let ddim = run(DDIMSampler(schedule: Self.schedule, steps: 10, eta: 0, clip: 2), shape: [1, 1, 4, 4], seed: 42)
-        // Pinned from this implementation; a change means the samplers changed.
-        print("pinned ddpm sum \(ddpm.sum().item) mean |x| \(abs(ddpm).mean().item); ddim sum \(ddim.sum().item)")
-        #expect(Swift.abs(ddpm.sum().item - Self.pinned.ddpmSum) < 1e-3)
-        #expect(Swift.abs(ddim.sum().item - Self.pinned.ddimSum) < 1e-3)
-    }
-
-    static let pinned = (ddpmSum: Float(-4.3203135), ddimSum: Float(-1.7659614))
 
     @Test func predictedX0IsClamped() {
         let s = DDPMSampler(schedule: Self.schedule, clip: 2)

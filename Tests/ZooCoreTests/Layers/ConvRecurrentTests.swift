@@ -1,8 +1,8 @@
 // ConvGRUCell (RVD's) and ConvLSTMCell: names, counts, values against PyTorch, gradient flow.
 //
-// Reference values: torch 2.13, weights w[i] = scale·sin(0.7·i + phase) (flattened, Double → Float),
-// computed with F.conv2d and the cell equations of docs/models/rvd.md §3 by a script that is not kept;
-// Tools/fixtures/make_fixtures.py (`conv_gru_cell`, fixture recurrent.json) checks the same cell again.
+// Reference values: weights w[i] = scale·sin(0.7·i + phase) (flattened, Double → Float), computed in float64
+// with F.conv2d and the cell equations of docs/models/rvd.md §3 by Tools/fixtures/pasted_reference.py
+// (Fixtures/reference_values.json); make_fixtures.py's `conv_gru_cell` (recurrent.json) checks the cell again.
 
 import Foundation
 import Testing
@@ -50,13 +50,7 @@ private func expectClose(_ a: [Float], _ b: [Float], tolerance: Float = 2e-6, so
         cell.convCans[0].bias!.value = det([3], 0.2, 1.3)
         let h = cell(det([1, 2, 3, 4], 1, 2), state: det([1, 3, 3, 4], 0.8, 3))
         #expect(h.shape == [1, 3, 3, 4])
-        expectClose(h.scalars, [
-            0.27182543, 0.15828903, -0.23508595, -0.50242752, -0.21304879, -0.07815668, 0.1099447, 0.25892344,
-            0.28533515, 0.3538577, 0.4225516, 0.069620341, -0.13015364, 0.17601466, 0.31075197, 0.41862196,
-            0.4833326, 0.2369753, -0.18987441, -0.32193187, -0.42226979, -0.003978163, 0.42325807, 0.47422764,
-            0.46550989, 0.67405844, 0.523256, 0.036456551, -0.29885215, -0.7389645, -0.73892158, -0.35232693,
-            0.055463813, 0.47468022, 0.76493132, 0.61188757,
-        ])
+        expectClose(h.scalars, referenceValues("conv_recurrent.gru.h"))
     }
 
     @Test func convGRUOneByOneMatchesHandComputation() {
@@ -80,17 +74,8 @@ private func expectClose(_ a: [Float], _ b: [Float], tolerance: Float = 2e-6, so
         cell.convs[0].weight.value = det([8, 4, 3, 3], 0.3, 0.4)
         cell.convs[0].bias!.value = det([8], 0.2, 0.8)
         let s = cell(det([1, 2, 3, 4], 1, 2), state: (det([1, 2, 3, 4], 0.8, 3), det([1, 2, 3, 4], 0.5, 1.7)))
-        expectClose(s.h.scalars, [
-            0.27213126, 0.16897814, -0.054014586, -0.089539595, -0.096681707, -0.04728777, -0.076548494,
-            0.056782633, 0.22832644, 0.56392509, 0.60351741, 0.22204113, -0.0071038222, -0.095645227,
-            -0.14824878, -0.092936732, -0.057632226, -0.022449592, -0.03750496, 0.036110718, 0.065077141,
-            0.26008567, 0.2508617, 0.04648317,
-        ])
-        expectClose(s.c.scalars, [
-            0.50763398, 0.30164132, -0.12541068, -0.3003608, -0.40622902, -0.34700963, -0.41124883, 0.13227618,
-            0.45290288, 1.0233432, 0.97564209, 0.34872642, -0.011638328, -0.15566784, -0.316854, -0.27810439,
-            -0.21816659, -0.15546598, -0.19966051, 0.085258015, 0.11813727, 0.3645426, 0.31511888, 0.066853434,
-        ])
+        expectClose(s.h.scalars, referenceValues("conv_recurrent.lstm.h"))
+        expectClose(s.c.scalars, referenceValues("conv_recurrent.lstm.c"))
         // RVD's order (i, f, o, g) swaps the last two blocks: the same weights with those blocks swapped
         // give the same state.
         let rvd = ConvLSTMCell(inputChannels: 2, hiddenChannels: 2, gateOrder: .ifog, rng: &rng)

@@ -1,6 +1,7 @@
-// Values of the normalisation primitives and functional composites: agreement with PyTorch 2.13
-// (values printed by F.group_norm, F.batch_norm, F.binary_cross_entropy_with_logits, F.log_softmax and
-// F.layer_norm on the same `wave` inputs), fused kernels against their composite formulas, and edge cases.
+// Values of the normalisation primitives and functional composites: agreement with PyTorch (F.group_norm,
+// F.batch_norm, F.binary_cross_entropy_with_logits, F.log_softmax and F.layer_norm on the same `wave` inputs,
+// in float64 by Tools/fixtures/pasted_reference.py, read from Fixtures/reference_values.json), fused kernels
+// against their composite formulas, and edge cases.
 
 import Foundation
 import Testing
@@ -43,10 +44,10 @@ private func groupNormReference(_ x: Tensor, groups: Int, weight: Tensor?, bias:
         let b = Tensor(wave(4, 1.3, 0.2, 0.3, 0.0)).requiringGrad()
         let y = groupNorm(x, groups: 2, weight: w, bias: b)
         let g = gradients(of: y, wrt: [x, w, b], seed: Tensor(shape: [2, 4, 3], scalars: wave(24, 0.71, 0.5, 1, 0)))
-        #expect(maxDiff(y, [-2.0590176582336426, -0.7993946671485901, 0.24153609573841095, 1.4019166231155396, 1.6951285600662231, 1.371583104133606, 2.1874539852142334, 1.430851936340332, 0.5231897830963135, -0.6292418241500854, -1.2554680109024048, -1.7233129739761353, -1.063555121421814, -1.0502901077270508, -0.657572329044342, 0.30160507559776306, 1.5124768018722534, 2.8519418239593506, -2.579547882080078, -0.2988889813423157, 1.1849595308303833, 0.9290707111358643, 0.4974069595336914, -0.6710832715034485]) < 1e-5)
-        #expect(maxDiff(g[0], [-0.7224221229553223, 0.725147008895874, 1.2560720443725586, 1.0381596088409424, -0.4109656810760498, -1.8859914541244507, -0.05668120086193085, -0.15037116408348083, 0.11665256321430206, 0.24694319069385529, 0.1379946619272232, -0.29453855752944946, 1.1834716796875, 0.1915319561958313, -0.5735704898834229, -1.126857042312622, -0.4597761631011963, 0.7852001786231995, 0.7489488124847412, 2.647693157196045, 2.4640560150146484, 0.1280829906463623, -2.059016704559326, -3.929762363433838]) < 1e-5)
-        #expect(maxDiff(g[1], [-1.0001513957977295, -0.9286476969718933, -3.0223445892333984, -1.9545574188232422]) < 1e-5)
-        #expect(maxDiff(g[2], [1.598399043083191, -2.12961483001709, 0.661170244216919, 1.4280979633331299]) < 1e-5)
+        #expect(maxDiff(y, referenceValues("norm.group_norm.y")) < 1e-5)
+        #expect(maxDiff(g[0], referenceValues("norm.group_norm.dx")) < 1e-5)
+        #expect(maxDiff(g[1], referenceValues("norm.group_norm.dw")) < 1e-5)
+        #expect(maxDiff(g[2], referenceValues("norm.group_norm.db")) < 1e-5)
     }
 
     @Test func batchNormMatchesPyTorchInTrainingAndEvaluation() {
@@ -56,21 +57,21 @@ private func groupNormReference(_ x: Tensor, groups: Int, weight: Tensor?, bias:
         let train = batchNorm(x, runningMean: Tensor([0.5, -0.2]), runningVariance: Tensor([1.5, 0.8]),
                               weight: w, bias: b, training: true, momentum: 0.1)
         let g = gradients(of: train.output, wrt: [x, w, b], seed: seed)
-        #expect(maxDiff(train.output, [0.4518835246562958, 1.2510684728622437, 0.6423389315605164, 0.6662454605102539, 1.3626365661621094, 0.6034737229347229, -0.5422356128692627, -0.999653697013855, -1.5312278270721436, -1.5378345251083374, -1.0101704597473145, -0.5565249919891357]) < 1e-5)
-        #expect(maxDiff(g[0], [0.3832060396671295, 0.9198212027549744, 0.196913480758667, -0.10864878445863724, -0.3667239546775818, -1.056344747543335, -0.7724939584732056, -0.46830594539642334, -0.3229738771915436, 0.44301533699035645, 0.6606352925300598, 0.4918999671936035]) < 1e-5)
-        #expect(maxDiff(g[1], [-0.1384822428226471, 1.701502799987793]) < 1e-5)
-        #expect(maxDiff(g[2], [0.8966594934463501, 1.5695981979370117]) < 1e-5)
-        #expect(maxDiff(train.runningMean, [0.4788779020309448, -0.14897535741329193]) < 1e-6)
-        #expect(maxDiff(train.runningVariance, [1.4834414720535278, 0.8531200885772705]) < 1e-6)
+        #expect(maxDiff(train.output, referenceValues("norm.batch_norm.train.y")) < 1e-5)
+        #expect(maxDiff(g[0], referenceValues("norm.batch_norm.train.dx")) < 1e-5)
+        #expect(maxDiff(g[1], referenceValues("norm.batch_norm.train.dw")) < 1e-5)
+        #expect(maxDiff(g[2], referenceValues("norm.batch_norm.train.db")) < 1e-5)
+        #expect(maxDiff(train.runningMean, referenceValues("norm.batch_norm.running_mean")) < 1e-6)
+        #expect(maxDiff(train.runningVariance, referenceValues("norm.batch_norm.running_var")) < 1e-6)
         #expect(!train.runningMean.requiresGrad && !train.runningVariance.requiresGrad)
 
         let eval = batchNorm(x, runningMean: train.runningMean, runningVariance: train.runningVariance,
                              weight: w, bias: b, training: false)
         let ge = gradients(of: eval.output, wrt: [x, w, b], seed: seed)
-        #expect(maxDiff(eval.output, [0.2173684537410736, 0.9093070030212402, 1.1225918531417847, 1.1498528718948364, 1.0059031248092651, 0.3486160337924957, -0.2281983196735382, -0.7497997879981995, -1.499619722366333, -1.5053397417068481, -0.7617922425270081, -0.24449273943901062]) < 1e-5)
-        #expect(maxDiff(ge[0], [0.472351998090744, 0.9218117594718933, 0.7121220231056213, 0.37102413177490234, -0.19420000910758972, -0.7768912315368652, -0.7570036053657532, -0.5505717396736145, -0.10148259252309799, 0.5618401169776917, 0.7335500121116638, 0.6804187893867493]) < 1e-5)
-        #expect(maxDiff(ge[1], [-0.25984781980514526, 2.7206273078918457]) < 1e-5)
-        #expect(maxDiff(ge[2], [0.8966594934463501, 1.5695981979370117]) < 1e-5)
+        #expect(maxDiff(eval.output, referenceValues("norm.batch_norm.eval.y")) < 1e-5)
+        #expect(maxDiff(ge[0], referenceValues("norm.batch_norm.eval.dx")) < 1e-5)
+        #expect(maxDiff(ge[1], referenceValues("norm.batch_norm.eval.dw")) < 1e-5)
+        #expect(maxDiff(ge[2], referenceValues("norm.batch_norm.eval.db")) < 1e-5)
         #expect(eval.runningMean.scalars == train.runningMean.scalars)
     }
 
@@ -78,17 +79,17 @@ private func groupNormReference(_ x: Tensor, groups: Int, weight: Tensor?, bias:
         let x = Tensor(wave(8, 1.1, 0, 6, 0)).requiringGrad()
         let z = Tensor(wave(8, 0.8, 0.4, 0.5, 0.5))
         let loss = binaryCrossEntropyWithLogits(logits: x, targets: z)
-        #expect(Swift.abs(loss.item - 1.1847492456436157) < 1e-6)
-        #expect(maxDiff(gradients(of: loss, wrt: [x])[0], [-0.024338647723197937, 0.0036552250385284424, 0.004698902368545532, -0.048487450927495956, -0.03442959487438202, -0.0012376337544992566, 0.10101232677698135, 0.07963170856237411]) < 1e-6)
-        #expect(maxDiff(binaryCrossEntropyWithLogits(logits: x, targets: z, reduction: .none), [0.6931471824645996, 0.18645161390304565, 0.2277883142232895, 0.9597068428993225, 1.5948047637939453, 0.11684083938598633, 1.9037638902664185, 3.7954909801483154]) < 1e-6)
+        #expect(Swift.abs(Double(loss.item) - referenceScalar("norm.bce.loss")) < 1e-6)
+        #expect(maxDiff(gradients(of: loss, wrt: [x])[0], referenceValues("norm.bce.dx")) < 1e-6)
+        #expect(maxDiff(binaryCrossEntropyWithLogits(logits: x, targets: z, reduction: .none), referenceValues("norm.bce.none")) < 1e-6)
     }
 
     @Test func logSoftmaxMatchesPyTorch() {
         let x = Tensor(shape: [3, 4], scalars: wave(12, 0.61, 0.3, 3, 0)).requiringGrad()
         let y = logSoftmax(x, axis: 1)
         let dx = gradients(of: y, wrt: [x], seed: Tensor(shape: [3, 4], scalars: wave(12, 0.71, 0.5, 1, 0)))[0]
-        #expect(maxDiff(y, [-2.938474416732788, -1.4565238952636719, -0.8289045691490173, -1.2820014953613281, -0.19632603228092194, -1.9896862506866455, -3.5591554641723633, -4.338620185852051, -4.882907867431641, -3.6252670288085938, -1.8553173542022705, -0.2114870250225067]) < 1e-6)
-        #expect(maxDiff(dx, [0.3288324475288391, 0.27277708053588867, -0.30194854736328125, -0.2996608018875122, 2.0306241512298584, -0.4178304672241211, -0.9217045903205872, -0.6910892128944397, -0.12067455053329468, 0.5080984234809875, 0.603033185005188, -0.99045729637146]) < 1e-6)
+        #expect(maxDiff(y, referenceValues("norm.log_softmax.y")) < 1e-6)
+        #expect(maxDiff(dx, referenceValues("norm.log_softmax.dx")) < 1e-6)
     }
 
     @Test func layerNormMatchesPyTorch() {
@@ -97,10 +98,10 @@ private func groupNormReference(_ x: Tensor, groups: Int, weight: Tensor?, bias:
         let b = Tensor(shape: [3, 4], scalars: wave(12, 1.3, 0.2, 0.3, 0)).requiringGrad()
         let y = layerNorm(x, normalizedShape: [3, 4], weight: w, bias: b)
         let g = gradients(of: y, wrt: [x, w, b], seed: Tensor(shape: [2, 3, 4], scalars: wave(24, 0.71, 0.5, 1, 0)))
-        #expect(maxDiff(y, [0.5078153610229492, 1.3745418787002563, 1.4628177881240845, 0.8536331057548523, 0.3930686414241791, 0.4903840720653534, 0.5813723206520081, -0.015876485034823418, -1.076719880104065, -1.6999400854110718, -1.4716427326202393, -1.0054348707199097, -0.9424456357955933, -1.2195147275924683, -1.4426512718200684, -1.3110700845718384, -0.7535683512687683, -0.12656423449516296, 0.21176975965499878, 0.3883712589740753, 0.8012809157371521, 1.4378032684326172, 1.7498868703842163, 1.4076124429702759]) < 1e-5)
-        #expect(maxDiff(g[0], [0.22919166088104248, 0.9929724335670471, 0.9880742430686951, 0.2604386806488037, -0.3301319479942322, -0.5870136022567749, -0.9097107648849487, -1.0509228706359863, -0.478335976600647, 0.34025299549102783, 0.48956745862960815, 0.05561774969100952, 0.5152574181556702, -0.12243837118148804, -0.694021999835968, -0.5901350975036621, -0.15338587760925293, 0.11338508129119873, 0.40043187141418457, 0.8263362050056458, 0.8254496455192566, 0.14082539081573486, -0.5489649176597595, -0.7127391695976257]) < 1e-5)
-        #expect(maxDiff(g[1], [-0.15659640729427338, 0.9975703954696655, 1.809964656829834, 1.486135482788086, 0.3284115493297577, -0.5813902020454407, -0.4690583050251007, 0.333888441324234, 0.6767878532409668, -0.27121609449386597, -2.095607280731201, -3.3382039070129395]) < 1e-5)
-        #expect(maxDiff(g[2], [0.8732402324676514, 0.6351110935211182, 0.09004777669906616, -0.4985334575176239, -0.8461853265762329, -0.7848958969116211, -0.34428495168685913, 0.26271069049835205, 0.742744505405426, 0.8638275861740112, 0.5674432516098022, -0.003172934055328369]) < 1e-5)
+        #expect(maxDiff(y, referenceValues("norm.layer_norm.y")) < 1e-5)
+        #expect(maxDiff(g[0], referenceValues("norm.layer_norm.dx")) < 1e-5)
+        #expect(maxDiff(g[1], referenceValues("norm.layer_norm.dw")) < 1e-5)
+        #expect(maxDiff(g[2], referenceValues("norm.layer_norm.db")) < 1e-5)
     }
 }
 

@@ -1,6 +1,7 @@
 // Optimizers against PyTorch trajectories, state by name, export/import and skipping.
 //
-// Reference values: torch 2.13 (CPU), p₀ = [[0.5, −1], [2, 0.1]], loss = Σ w⊙(p − t)² with
+// Reference values: PyTorch in float64 (Tools/fixtures/pasted_reference.py → Fixtures/reference_values.json),
+// p₀ = [[0.5, −1], [2, 0.1]], loss = Σ w⊙(p − t)² with
 // t = [[0.3, 0.2], [−0.4, 1.5]], w = [[1, 2], [0.5, 3]], five steps of
 //   Adam(lr 0.1); Adam(lr 0.1, betas (0.8, 0.99), eps 1e-6, weight_decay 0.1); AdamW(lr 0.1, wd 0.1);
 //   SGD(lr 0.05); SGD(lr 0.05, momentum 0.9, dampening 0.1, wd 0.01); SGD(lr 0.05, momentum 0.9, nesterov).
@@ -39,35 +40,35 @@ private func expectClose(_ a: [Float], _ b: [Float], _ what: String, sourceLocat
     @Test func adamMatchesPyTorch() {
         let adam = Adam(learningRate: 0.1)
         let p = trajectory(adam)
-        expectClose(p.value.scalars, [0.182904989, -0.506016552, 1.50234115, 0.595195472], "Adam p")
+        expectClose(p.value.scalars, referenceValues("optim.adam.p"), "Adam p")
         let s = adam.slots(for: "p")!
         #expect(s["step"]!.item == 5)
-        expectClose(s["exp_avg"]!.scalars, [0.008137204684317112, -1.605434775352478, 0.8925093412399292, -2.8990561962127686], "exp_avg")
-        expectClose(s["exp_avg_sq"]!.scalars, [0.0002645179920364171, 0.08152759075164795, 0.02425452321767807, 0.26246386766433716], "exp_avg_sq")
+        expectClose(s["exp_avg"]!.scalars, referenceValues("optim.adam.exp_avg"), "exp_avg")
+        expectClose(s["exp_avg_sq"]!.scalars, referenceValues("optim.adam.exp_avg_sq"), "exp_avg_sq")
     }
 
     @Test func adamWithL2MatchesPyTorch() {
         let p = trajectory(Adam(learningRate: 0.1, betas: (0.8, 0.99), epsilon: 1e-6, weightDecay: 0.1))
-        expectClose(p.value.scalars, [0.186811492, -0.51022017, 1.50436985, 0.591508269], "Adam L2 p")
+        expectClose(p.value.scalars, referenceValues("optim.adam_l2.p"), "Adam L2 p")
     }
 
     @Test func adamWMatchesPyTorch() {
         let opt = AdamW(learningRate: 0.1, weightDecay: 0.1)
         let p = trajectory(opt)
-        expectClose(p.value.scalars, [0.180463299, -0.46767953, 1.41477287, 0.580572188], "AdamW p")
+        expectClose(p.value.scalars, referenceValues("optim.adamw.p"), "AdamW p")
         expectClose(opt.slots(for: "p")!["exp_avg"]!.scalars,
-                    [0.003478771075606346, -1.5736342668533325, 0.8755888938903809, -2.910050868988037], "AdamW exp_avg")
+                    referenceValues("optim.adamw.exp_avg"), "AdamW exp_avg")
     }
 
     @Test func sgdVariantsMatchPyTorch() {
         expectClose(trajectory(SGD(learningRate: 0.05)).value.scalars,
-                    [0.418097973, -0.193215996, 1.45707428, 1.26470208], "SGD")
+                    referenceValues("optim.sgd.p"), "SGD")
         let momentum = SGD(learningRate: 0.05, momentum: 0.9, dampening: 0.1, weightDecay: 0.01)
-        expectClose(trajectory(momentum).value.scalars, [0.302400023, 0.841887176, 0.675816894, 2.57464552], "SGD momentum")
+        expectClose(trajectory(momentum).value.scalars, referenceValues("optim.sgd_momentum.p"), "SGD momentum")
         expectClose(momentum.slots(for: "p")!["momentum_buffer"]!.scalars,
-                    [0.9818319082260132, -6.592331886291504, 7.378290176391602, -4.638422012329102], "momentum_buffer")
+                    referenceValues("optim.sgd_momentum.momentum_buffer"), "momentum_buffer")
         expectClose(trajectory(SGD(learningRate: 0.05, momentum: 0.9, nesterov: true)).value.scalars,
-                    [0.279083669, 0.698861122, 0.358261615, 1.98699307], "SGD nesterov")
+                    referenceValues("optim.sgd_nesterov.p"), "SGD nesterov")
     }
 }
 

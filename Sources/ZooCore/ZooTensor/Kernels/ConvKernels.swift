@@ -5,7 +5,7 @@
 // Measured on the 2-core AMD EPYC (OpenBLAS Zen), conv3x3 batch 8, forward + input grad + weight grad,
 // best of 30 interleaved runs: 35 vs 45 ms (48 ch, 64x64), 32 vs 39 (96, 32x32), 29 vs 38 (192, 16x16),
 // 35 vs 39 (384, 8x8) for this split against one 2-thread sgemm per sample. Blocks of ~1 MiB of columns
-// were as fast as 2-8 MiB ones and faster than 0.25 MiB. Timing: Tests/ZooCoreTests/Kernels/ConvTiming.swift.
+// were as fast as 2-8 MiB ones and faster than 0.25 MiB. Timing: the conv3x3 rows of `zoo bench`.
 
 import CSupport
 

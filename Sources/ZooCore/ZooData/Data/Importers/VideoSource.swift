@@ -69,12 +69,13 @@ struct FFmpegTools: Sendable {
         return (width, height, fields["pix_fmt"] ?? "")
     }
 
-    /// Decodes every frame as `[height, width, 3]` RGB24 bytes and hands each to `body` in order.
+    /// Decodes every frame as `[height, width, 3]` RGB24 bytes and hands each to `body` in order. A damaged
+    /// or truncated file fails (ffmpeg's `-xerror`) instead of giving the frames before the damage.
     /// - Returns: the number of frames decoded.
     func decode(_ file: String, width: Int, height: Int, _ body: ([UInt8]) throws -> Void) throws -> Int {
         let frameBytes = width * height * 3
         var frames = 0
-        let result = try Subprocess.stream(ffmpeg, ["-v", "error", "-nostdin", "-i", file, "-map", "0:v:0",
+        let result = try Subprocess.stream(ffmpeg, ["-v", "error", "-xerror", "-nostdin", "-i", file, "-map", "0:v:0",
                                                      "-vsync", "0", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"],
                                            chunkSize: frameBytes) { frame in
             try body(frame)
