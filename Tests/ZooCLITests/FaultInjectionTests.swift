@@ -55,6 +55,19 @@ private func shell(_ script: String) throws -> Outcome {
 
 private func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
 
+private func requireBuiltExecutable() throws {
+    try #require(FileManager.default.isExecutableFile(atPath: builtZooExecutable.path),
+                 "build the executable first: swift build --build-tests")
+}
+
+/// Checks the executable is built, trains the tiny convgru 2 steps into `run` and returns last.h5's bytes.
+private func trainTwoSteps(_ w: FaultWorkspace, into run: String) throws -> Data {
+    try requireBuiltExecutable()
+    let first = try shell("\"$ZOO\" train convgru --preset tiny --data \(w.store) --out \(run) --steps 2 --quiet")
+    try #require(first.status == 0, "\(first.stderr)")
+    return try #require(bytes(run + "/last.h5"))
+}
+
 /// Names in the run folder that look like zoo's temporary files.
 private func temporaries(_ folder: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { RunDirectory.temporaryOwner($0) != nil }
@@ -66,14 +79,10 @@ private func temporaries(_ folder: String) -> [String] {
     /// byte-for-byte the one before, and no temporary file is left. A clip store written under the same
     /// limit fails the same way and leaves nothing at its path.
     @Test func fullDiskKeepsThePreviousCheckpoint() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: builtZooExecutable.path),
-                     "build the executable first: swift build --build-tests")
         let w = try FaultWorkspace()
         defer { w.remove() }
         let run = w.file("run")
-        let first = try shell("\"$ZOO\" train convgru --preset tiny --data \(w.store) --out \(run) --steps 2 --quiet")
-        try #require(first.status == 0, "\(first.stderr)")
-        let good = try #require(bytes(run + "/last.h5"))
+        let good = try trainTwoSteps(w, into: run)
         #expect(good.count > 40 * 1024)
 
         // 20 KiB per file: metrics.csv and config.json fit, a checkpoint does not. SIGXFSZ is ignored so
@@ -102,8 +111,7 @@ private func temporaries(_ folder: String) -> [String] {
     /// that landed inside a save (a temporary file present afterwards) are counted: at least a few must, or
     /// the test would not test what it says.
     @Test func sigkillDuringSavesNeverLosesACheckpoint() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: builtZooExecutable.path),
-                     "build the executable first: swift build --build-tests")
+        try requireBuiltExecutable()
         let w = try FaultWorkspace()
         defer { w.remove() }
         let run = w.file("run")
@@ -152,14 +160,10 @@ private func temporaries(_ folder: String) -> [String] {
     /// folder and the cause, and last.h5 is unchanged. As root (CI), permissions do not bind, so the
     /// executable runs as `nobody` through setpriv.
     @Test func readOnlyFolderGivesANamedError() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: builtZooExecutable.path),
-                     "build the executable first: swift build --build-tests")
         let w = try FaultWorkspace()
         defer { w.remove() }
         let run = w.file("run")
-        let first = try shell("\"$ZOO\" train convgru --preset tiny --data \(w.store) --out \(run) --steps 2 --quiet")
-        try #require(first.status == 0, "\(first.stderr)")
-        let good = try #require(bytes(run + "/last.h5"))
+        let good = try trainTwoSteps(w, into: run)
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: run)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: w.path)
         let asUser = getuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : ""
