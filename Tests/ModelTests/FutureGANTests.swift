@@ -31,6 +31,8 @@ private struct FutureGANFixture: Decodable {
         var clip: FixtureTensor
         var prediction: FixtureTensor
         var scores: FixtureTensor
+        /// zoo's phase of the case: 0 at 4x4, 2k − 1 fading into stage k, 2k after its fade-in.
+        var phase: Int { stage == 0 ? 0 : (flushed ? 2 * stage : 2 * stage - 1) }
     }
     struct WGAN: Decodable {
         var real: FixtureTensor
@@ -80,19 +82,31 @@ private func parameterCount(_ model: FutureGAN, _ prefix: String, excluding: Str
 
 @Suite struct FutureGANTests {
     /// The reference-architecture preset (64x64 gray, 6 + 6 frames, 512 channels) against the reference's
-    /// FutureGenerator and Discriminator: at 4x4, while the last stage fades in (grow_network(6)), and
-    /// without the fade-in paths (flush_network).
+    /// FutureGenerator and Discriminator in every phase: at 4x4, and at each resolution while it fades in
+    /// (after grow_network) and after its fade-in (after flush_network, which drops the fade-in paths).
+    /// Counted by `futuregan_reference.py counts --presets mmnist64`.
     @Test func referencePresetParameterCountsEqualTheReferenceModules() throws {
+        // (phase, generator, discriminator): phase 0, then fading and flushed per resolution 8, 16, 32, 64.
+        let reference: [(Int, Int, Int)] = [
+            (0, 17_305_089, 57_425_921),
+            (1, 35_659_778, 66_603_521), (2, 33_560_065, 65_553_409),
+            (3, 51_914_754, 74_731_009), (4, 49_815_041, 73_680_897),
+            (5, 68_169_730, 82_858_497), (6, 66_070_017, 81_808_385),
+            (7, 72_757_762, 85_152_513), (8, 70_658_049, 84_102_401),
+        ]
         var rng = RandomGenerator(seed: 0)
         let model = FutureGAN(config: .mmnist64, rng: &rng)
-        #expect(parameterCount(model, "generator.") == 17_305_089)
-        #expect(parameterCount(model, "discriminator.") == 57_425_921)
-        try model.enterStage(4)
+        #expect(FutureGANConfig.mmnist64.phaseCount == reference.count)
+        for (phase, g, d) in reference {
+            try model.enterStage(phase)
+            #expect(parameterCount(model, "generator.") == g, "phase \(phase)")
+            #expect(parameterCount(model, "discriminator.") == d, "phase \(phase)")
+            #expect(model.parameterCount == g + d, "phase \(phase)")
+            let fadeIn = model.namedParameters().contains { $0.0.contains("fadeIn.") }
+            #expect(fadeIn == (phase % 2 == 1), "phase \(phase): fade-in paths \(fadeIn ? "present" : "absent")")
+        }
         #expect(model.resolution == 64)
-        #expect(parameterCount(model, "generator.") == 72_757_762)
-        #expect(parameterCount(model, "discriminator.") == 85_152_513)
-        #expect(parameterCount(model, "generator.", excluding: "fadeIn.") == 70_658_049)
-        #expect(parameterCount(model, "discriminator.", excluding: "fadeIn.") == 84_102_401)
+        #expect(model.parameterCount == 154_760_450)
     }
 
     /// Generator and critic outputs equal the reference's (float64) within 1e-4 relative L2: at 4x4, at 8x8
@@ -102,15 +116,10 @@ private func parameterCount(_ model: FutureGAN, _ prefix: String, excluding: Str
         for item in fixture.cases {
             var rng = RandomGenerator(seed: 0)
             let model = FutureGAN(config: fixture.modelConfig, rng: &rng)
-            try model.enterStage(item.stage)
+            try model.enterStage(item.phase)
             try model.loadStateDict(item.parameters.mapValues(\.tensor), strict: false)
             let names = Set(model.namedParameters().map(\.0))
-            let fixtureNames = Set(item.parameters.keys)
-            if item.flushed {
-                #expect(names.filter { !$0.contains("fadeIn.") } == fixtureNames, "\(item.name): names differ")
-            } else {
-                #expect(names == fixtureNames, "\(item.name): names differ")
-            }
+            #expect(names == Set(item.parameters.keys), "\(item.name): names differ")
             let alpha = Float(item.alpha)
             let clip = item.clip.tensor
             let past = clip.sliced(axis: 2, 0..<fixture.config.contextFrames)
@@ -131,7 +140,7 @@ private func parameterCount(_ model: FutureGAN, _ prefix: String, excluding: Str
         let item = try #require(fixture.cases.first { $0.name == "flushed" })
         var rng = RandomGenerator(seed: 0)
         let model = FutureGAN(config: fixture.modelConfig, rng: &rng)
-        try model.enterStage(item.stage)
+        try model.enterStage(item.phase)
         try model.loadStateDict(item.parameters.mapValues(\.tensor), strict: false)
         let w = fixture.wgan
         let real = w.real.tensor, fake = w.fake.tensor
@@ -202,7 +211,68 @@ private func parameterCount(_ model: FutureGAN, _ prefix: String, excluding: Str
         let rates = a.makeOptimizers(learningRate: 1e-3).members.map(\.1.optimizer.learningRate)
         #expect(rates.allSatisfy { abs($0 - 1e-3 * 0.87) < 1e-12 })
         #expect(throws: PredictorError.self) { try a.enterStage(0) }
-        #expect(throws: PredictorError.self) { try a.enterStage(2) }
+        #expect(throws: PredictorError.self) { try a.enterStage(3) }
+        // Phases: 0, then fading (fadeInSteps) and flushed per growth step.
+        #expect(c.phaseCount == 7)
+        #expect((0..<500).map(c.phase(forStep:)).reduce(into: [Int: Int]()) { $0[$1, default: 0] += 1 }
+                == [0: 100, 1: 50, 2: 50, 3: 50, 4: 50, 5: 50, 6: 150])
+        // Flushing drops exactly the fade-in paths and sets α to 1.
+        let fading = a.parameterCount
+        let paths = a.namedParameters().filter { $0.0.contains("fadeIn.") }.map(\.1.count).reduce(0, +)
+        try a.enterStage(2)
+        #expect(a.alpha == 1 && a.resolution == 8 && !a.namedParameters().contains { $0.0.contains("fadeIn.") })
+        #expect(paths > 0 && fading - a.parameterCount == paths)
+    }
+
+    /// Across the flush (tiny: fade-in at steps 2-4, flushed from step 5) the Adam state of the fade-in
+    /// carries over, without the dropped paths' entries, and a run resumed just before or just after the
+    /// flush ends with the weights of one that never stopped.
+    @Test func flushKeepsTheOptimizerStateAndResumesExactly() throws {
+        let c = FutureGANConfig.tiny
+        #expect(c.phase(forStep: 4) == 1 && c.phase(forStep: 5) == 2)
+        var rng = RandomGenerator(seed: 5)
+        let model = FutureGAN(config: c, rng: &rng)
+        try model.enterStage(1)
+        let fading = model.makeOptimizers(learningRate: 1e-3)
+        let batch = try testBatch(c.contract, length: c.contract.clipLength)
+        _ = model.trainStep(batch, optimizers: fading, step: 2, rng: &rng)
+        try model.enterStage(2)
+        let flushed = model.makeOptimizers(learningRate: 1e-3)
+        for name in ["generator", "discriminator"] {
+            let before = fading.member(name).optimizer.exportState(), after = flushed.member(name).optimizer.exportState()
+            #expect(after.stepCount == 1 && after.learningRate == before.learningRate)
+            #expect(Set(after.slots.keys) == Set(before.slots.keys.filter { !$0.contains("fadeIn.") }))
+            #expect(after.slots.keys.allSatisfy { key in identical(after.slots[key]!["exp_avg_sq"]!, before.slots[key]!["exp_avg_sq"]!) })
+        }
+
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let data = testSequences(c.contract, count: 4, frames: c.contract.clipLength + 2, seed: 8)
+        func fresh() -> FutureGAN {
+            var r = RandomGenerator(seed: 3)
+            return FutureGAN(config: c, rng: &r)
+        }
+        let total = 7
+        let straight = fresh()
+        _ = try Trainer(model: straight, preset: "tiny", settings: shortSettings(straight, steps: total, checkpointEvery: total),
+                        train: data, run: RunDirectory(path: folder.file("a"))).run()
+        #expect(straight.stage == 2)
+        for stopAt in [5, 6] {
+            let dir = folder.file("b\(stopAt)")
+            let first = fresh()
+            _ = try Trainer(model: first, preset: "tiny", settings: shortSettings(first, steps: stopAt, checkpointEvery: stopAt),
+                            train: data, run: RunDirectory(path: dir)).run()
+            let checkpoint = try Checkpoint.read(from: dir + "/last.h5")
+            #expect(checkpoint.stage == (stopAt == 5 ? 1 : 2))
+            let resumed = fresh()
+            _ = try Trainer(model: resumed, preset: "tiny", settings: shortSettings(resumed, steps: total, checkpointEvery: total),
+                            train: data, run: RunDirectory(path: dir)).run(resumeFrom: checkpoint, checkpointPath: dir + "/last.h5")
+            let a = straight.namedParameters(), b = resumed.namedParameters()
+            #expect(a.map(\.0) == b.map(\.0))
+            for ((n, p), (_, q)) in zip(a, b) {
+                #expect(identical(p.value, q.value), "\(n) differs after a resume at step \(stopAt)")
+            }
+        }
     }
 
     /// Before the last stage the prediction is computed at the stage's resolution and upsampled; every
@@ -213,7 +283,7 @@ private func parameterCount(_ model: FutureGAN, _ prefix: String, excluding: Str
         let c = model.contract
         let context = Tensor(shape: [2, c.contextFrames, 1, 8, 8],
                              scalars: (0..<(2 * c.contextFrames * 64)).map { Float(($0 * 37) % 17) / 8 - 1 })
-        for stage in 0..<2 {
+        for stage in 0..<3 {
             try model.enterStage(stage)
             let out = noGrad { model.predict(context: context, frameCount: 7, sampleCount: 2, rng: &rng) }
             #expect(out.shape == [2, 2, 7, 1, 8, 8])

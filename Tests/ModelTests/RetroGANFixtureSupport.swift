@@ -44,6 +44,20 @@ func fixtureInput(shape: [Int], seed: Int) -> Tensor {
     Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { Float(fixtureHash($0, seed)) })
 }
 
+/// common.varied_input: the flat tensor cut into `groups` equal runs; with u = fixtureHash(k, seed) and
+/// (g, o) the first and second half of fixtureHash(0..<2·groups, seed + 1), element k of run j is
+/// scale·(u·(1.5 + g_j) + o_j) (float64, rounded to float32).
+func fixtureVariedInput(shape: [Int], seed: Int, groups: Int, scale: Double) -> Tensor {
+    let n = shape.reduce(1, *)
+    precondition(groups >= 1 && n % groups == 0, "\(n) elements do not split into \(groups) groups")
+    let run = n / groups
+    let go = (0..<(2 * groups)).map { fixtureHash($0, seed + 1) }
+    return Tensor(shape: shape, scalars: (0..<n).map { k in
+        let j = k / run
+        return Float(scale * (fixtureHash(k, seed) * (1.5 + go[j]) + go[groups + j]))
+    })
+}
+
 /// Sets every fixture entry on `module` by name (parameters or buffers); returns the names the module
 /// lacks or whose shapes differ (empty when the names and shapes match the reference's).
 @discardableResult

@@ -71,11 +71,14 @@ struct RetroGANFixture: Decodable {
              model.frameDiscriminator(clip.selecting(axis: 1, 4)),
              model.sequenceDiscriminator(clip.reshaped([s[0], 5 * s[2], s[3], s[4]])))
         }
-        #expect(relativeL2(g, f.outputs["generator"]!) < 1e-4)
-        #expect(relativeL2(da, f.outputs["frameDiscriminator"]!) < 1e-4)
-        #expect(relativeL2(db, f.outputs["sequenceDiscriminator"]!) < 1e-4)
-        #expect(centeredRelativeL2(da, f.outputs["frameDiscriminator"]!) < 1e-2)
-        #expect(centeredRelativeL2(db, f.outputs["sequenceDiscriminator"]!) < 1e-2)
+        // The discriminators' scores vary between positions and clips by as much as their mean (the
+        // fixture's references are float64): their values and their deviations from the mean are held to 1e-4.
+        for (name, value) in [("generator", g), ("frameDiscriminator", da), ("sequenceDiscriminator", db)] {
+            let error = relativeL2(value, f.outputs[name]!)
+            #expect(error < 1e-4, "\(name): relative L2 \(error)")
+            let centered = centeredRelativeL2(value, f.outputs[name]!)
+            #expect(centered < 1e-4, "\(name): deviations from the mean, relative L2 \(centered)")
+        }
     }
 
     /// Every term of train.py's generator and discriminator losses on the fixture clip.

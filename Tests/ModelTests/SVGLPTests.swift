@@ -20,6 +20,10 @@ struct SVGLPFixture: Decodable {
         var pred_layers: Int, post_layers: Int, prior_layers: Int
         var batch: Int, frames: Int, n_past: Int
         var beta: Double
+        /// Biases (rank-1 parameters but BatchNorm weights) are bias_scale·u.
+        var bias_scale: Double
+        /// p of the video formula.
+        var video_index: Int
     }
     struct Case: Decodable {
         var config: CaseConfig
@@ -58,8 +62,26 @@ struct FormulaNoise: SVGLPNoiseSource {
     }
 }
 
-/// Sets every parameter and running statistic of `model` by the script's formula.
-func fillFormula(_ model: SVGLP) {
+/// The script's `video_formula`: frames [B, C, H, W] of a clip [T, B, C, H, W] whose frame (t, b) is run
+/// j = t·B + b, with contrast c_j = 0.3 + 0.35(g_j + 1) and level l_j = (1 − c_j)(o_j + 1)/2 from the halves
+/// (g, o) of the hash over 2·T·B elements (p + 1); element k is l_j + c_j·(u_k + 1)/2.
+func svglpVideo(frames: Int, frameShape: [Int], p: Int) -> [Tensor] {
+    let n = frameShape.reduce(1, *), batch = frameShape[0], groups = frames * batch
+    let run = n / batch
+    let u = svglpHash(frames * n, p)
+    let go = svglpHash(2 * groups, p + 1)
+    return (0..<frames).map { t in
+        Tensor(shape: frameShape, scalars: (0..<n).map { i -> Float in
+            let k = t * n + i, j = k / run
+            let c = 0.3 + 0.35 * (go[j] + 1)
+            let level = (1 - c) * (go[groups + j] + 1) / 2
+            return Float(level + c * (u[k] + 1) / 2)
+        })
+    }
+}
+
+/// Sets every parameter and running statistic of `model` by the script's formula (biases bias_scale·u).
+func fillFormula(_ model: SVGLP, biasScale: Double) {
     let normWeights = Set(model.namedModules().compactMap { name, m in m is SVGLPBatchNorm ? name + ".weight" : nil })
     for (p, (name, parameter)) in model.namedParameters().sorted(by: { $0.0 < $1.0 }).enumerated() {
         let shape = parameter.shape
@@ -71,7 +93,7 @@ func fillFormula(_ model: SVGLP) {
             let fan = Double(shape.dropFirst().reduce(1, *))
             values = u.map { $0 * (3 / fan).squareRoot() }
         } else {
-            values = u.map { 0.1 * $0 }
+            values = u.map { biasScale * $0 }
         }
         parameter.value = Tensor(shape: shape, scalars: values.map { Float($0) })
     }
@@ -117,14 +139,9 @@ func svglpConfig(_ c: SVGLPFixture.CaseConfig) -> SVGLPConfig {
 func svglpOutputs(_ c: SVGLPFixture.Case) -> [String: Tensor] {
     var rng = RandomGenerator(seed: 0)
     let model = SVGLP(config: svglpConfig(c.config), rng: &rng)
-    fillFormula(model)
     let cfg = c.config
-    let frameShape = [cfg.batch, cfg.nc, cfg.size, cfg.size]
-    let n = frameShape.reduce(1, *)
-    let u = svglpHash(cfg.frames * n, 200_000)
-    let frames = (0..<cfg.frames).map { t in
-        Tensor(shape: frameShape, scalars: u[(t * n)..<((t + 1) * n)].map { Float(($0 + 1) / 2) })
-    }
+    fillFormula(model, biasScale: cfg.bias_scale)
+    let frames = svglpVideo(frames: cfg.frames, frameShape: [cfg.batch, cfg.nc, cfg.size, cfg.size], p: cfg.video_index)
     var out: [String: Tensor] = [:]
     var noise = FormulaNoise()
     noGrad {
@@ -136,7 +153,7 @@ func svglpOutputs(_ c: SVGLPFixture.Case) -> [String: Tensor] {
         let generated = model.generate(context: Array(frames.prefix(cfg.n_past)), frameCount: cfg.frames - cfg.n_past,
                                        mode: .batchStatistics(groups: 1), noise: &noise)
         out["generate.x[\(cfg.frames - 1)]"] = generated.last
-        fillFormula(model)
+        fillFormula(model, biasScale: cfg.bias_scale)
         let (h, skips) = model.encoder(frames[0], .running)
         out["eval.h"] = h
         out["eval.x"] = model.decoder(out["train.h_pred[1]"]!, skips: skips, .running)
@@ -192,11 +209,12 @@ func svglpOutputs(_ c: SVGLPFixture.Case) -> [String: Tensor] {
         for reference in c.outputs {
             let value = try #require(ours[reference.name], "no output \(reference.name)")
             let error = relativeL2(value, reference)
-            // The references are float64. The bound is 1e-4, or, where float32 itself scatters more than
-            // that (float32 runs whose weights and inputs differ by one ulp: the VGG case's posterior μ,
-            // log σ² at the last step up to 1.45e-3, after a BatchNorm over two values), that scatter.
+            // The references are float64 (the official modules run with .double() on the same float32
+            // weights and inputs): float32's error against them is the honest measure. The bound is 1e-4 for
+            // every output; the fixture's inputs are chosen so that float32 itself stays well inside it (the
+            // spread of runs one ulp apart, recorded per output).
             let spread = c.float32Spread[reference.name] ?? 0
-            let bound = Swift.max(1e-4, spread)
+            let bound = 1e-4
             #expect(error < bound, "\(c.config.backbone) \(reference.name): relative L2 \(error) (float32 spread \(spread), PyTorch float32: \(c.torchFloat32Error[reference.name] ?? -1))")
         }
     }

@@ -80,3 +80,23 @@ def seeded_input(shape, seed):
     h = (k * np.uint64(2654435761) + np.uint64(seed) * np.uint64(40503) + np.uint64(12345)) % np.uint64(2**32)
     s = h.astype(np.float64) / 2.0**32 * 2 - 1
     return torch.from_numpy(s.astype(np.float32).reshape(shape))
+
+
+def varied_input(shape, seed, groups, scale):
+    """An input whose samples differ in level and contrast, so that a network's outputs vary between them
+    (white noise of the same statistics gives nearly equal scores after spatial sums). The flat tensor
+    is cut into `groups` equal runs (e.g. one per clip or frame); with u = seeded_input(n, seed) and
+    (g, o) = seeded_input(2 * groups, seed + 1) split in halves, element k of run j is
+    scale * (u_k * (1.5 + g_j) + o_j), computed in float64 and rounded to float32. Inputs meant to differ
+    need seeds far apart: the hash shifts all of u by only p * 40503 / 2^32 per unit of p."""
+    n = int(np.prod(shape))
+    assert n % groups == 0, f"{n} elements do not split into {groups} groups"
+    k = np.arange(n, dtype=np.uint64)
+    h = (k * np.uint64(2654435761) + np.uint64(seed) * np.uint64(40503) + np.uint64(12345)) % np.uint64(2**32)
+    u = h.astype(np.float64) / 2.0**32 * 2 - 1
+    j = np.arange(2 * groups, dtype=np.uint64)
+    hg = (j * np.uint64(2654435761) + np.uint64(seed + 1) * np.uint64(40503) + np.uint64(12345)) % np.uint64(2**32)
+    go = hg.astype(np.float64) / 2.0**32 * 2 - 1
+    run = np.arange(n) // (n // groups)
+    v = scale * (u * (1.5 + go[:groups][run]) + go[groups:][run])
+    return torch.from_numpy(v.astype(np.float32).reshape(shape))

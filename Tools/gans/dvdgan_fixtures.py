@@ -17,8 +17,12 @@ What it writes:
   * parity: the three networks at ch = 2 (z = 8, 3 frames, batch 1 for the generator: the reference's
     condition ordering is only right for batch 1), every parameter including u and v filled by the
     formula in common.py, keyed by state_dict names without the spectral-norm wrapper's `.module`;
-    inputs from the same formula (common.seeded_input); forward outputs in float64 and training mode (batch statistics, one power iteration), as the
-    reference's trainer runs them;
+    the generator's z from common.seeded_input; the discriminators' inputs from common.varied_input (level
+    and contrast per frame for D_s, per clip for D_t, scale 10, seeds far apart), so that their scores
+    differ between inputs by as much as their mean and both the bias path and the input path of the
+    networks show in them (white-noise inputs of one formula give scores equal to 5 digits); forward
+    outputs in float64 and training mode (batch statistics, one power iteration), as the reference's
+    trainer runs them, with `torchFloat32Error`, PyTorch's own float32 error against them (relative L2);
   * the reference's hinge discriminator loss (trainer.calc_loss) on the two discriminators' outputs for
     a real and a fake input.
 """
@@ -30,7 +34,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import fill, seeded_input, stub_modules, tensor_json, trainable_count  # noqa: E402
+from common import fill, seeded_input, stub_modules, tensor_json, trainable_count, varied_input  # noqa: E402
 
 
 def strip_module(name):
@@ -62,29 +66,36 @@ def main():
     entries = {"G": fill(G, strip_module), "D_s": fill(DS, strip_module), "D_t": fill(DT, strip_module)}
     shapes = {"z": (1, z_dim), "spatialReal": (2, 2, 3, 64, 64), "spatialFake": (2, 2, 3, 64, 64),
               "temporalReal": (2, 3, 4, 32, 32), "temporalFake": (2, 3, 4, 32, 32)}   # D_S [B,T,C,H,W], D_T [B,C,T,H,W]
-    seeds = {name: 1000 + i for i, name in enumerate(shapes)}
-    z, real, fake, real_t, fake_t = (seeded_input(shapes[n], seeds[n]) for n in shapes)
+    seeds = {name: 1000 + 30000 * i for i, name in enumerate(shapes)}
+    groups = {"spatialReal": 4, "spatialFake": 4, "temporalReal": 2, "temporalFake": 2}
+    scale = 10.0
+    z = seeded_input(shapes["z"], seeds["z"])
+    real, fake, real_t, fake_t = (varied_input(shapes[n], seeds[n], groups[n], scale) for n in list(shapes)[1:])
     label = torch.zeros(2, dtype=torch.long)
-    out = {}
-    for m in (G, DS, DT):
-        m.double()
-        m.train()
-    # Spectral norm updates u and v in place on every forward: each output below is computed from the
-    # filled state (the modules are re-filled before each).
-    with torch.no_grad():
-        out["generator"] = G(z.double(), torch.zeros(1, dtype=torch.long))
-        fill(DS, strip_module)
-        DS.double()
-        out["spatialReal"] = DS(real.double(), label)
-        fill(DS, strip_module)
-        DS.double()
-        out["spatialFake"] = DS(fake.double(), label)
-        fill(DT, strip_module)
-        DT.double()
-        out["temporalReal"] = DT(real_t.double(), label)
-        fill(DT, strip_module)
-        DT.double()
-        out["temporalFake"] = DT(fake_t.double(), label)
+    inputs = {"spatialReal": (DS, real), "spatialFake": (DS, fake), "temporalReal": (DT, real_t),
+              "temporalFake": (DT, fake_t)}
+
+    def forward(dtype):
+        # Spectral norm updates u and v in place on every forward: each output is computed from the
+        # filled state (the module is re-filled before each).
+        result = {}
+        with torch.no_grad():
+            fill(G, strip_module)
+            G.to(dtype).train()
+            result["generator"] = G(z.to(dtype), torch.zeros(1, dtype=torch.long))
+            for name, (D, x) in inputs.items():
+                fill(D, strip_module)
+                D.to(dtype).train()
+                result[name] = D(x.to(dtype), label)
+        return result
+
+    single = forward(torch.float32)
+    out = forward(torch.float64)
+
+    def rel_l2(a, r):
+        return float((a.double() - r).norm() / r.norm())
+
+    float32_error = {k: float("%.3g" % rel_l2(single[k], out[k])) for k in out}
 
     def calc_loss(x, real_flag):   # trainer.calc_loss with adv_loss 'hinge'
         if real_flag:
@@ -101,13 +112,18 @@ def main():
         "parameterCounts": counts,
         "config": {"latentSize": z_dim, "ch": ch, "frames": frames, "size": 64},
         "parameters": entries,
-        "inputs": {n: {"shape": list(shapes[n]), "seed": seeds[n]} for n in shapes},
+        "inputs": {n: {"shape": list(shapes[n]), "seed": seeds[n], **({"groups": groups[n], "scale": scale} if n in groups else {})}
+                   for n in shapes},
         "outputs": {k: tensor_json(v) for k, v in out.items()},
+        "torchFloat32Error": float32_error,
         "hingeDiscriminatorLoss": loss,
     }
     with open(args.out, "w") as fh:
         json.dump(fixture, fh, separators=(",", ":"))
     print(json.dumps(counts), "->", args.out)
+    for k, v in out.items():
+        print(f"{k}: {v.numel()} values, mean {float(v.mean()):.4g}, std {float(v.std()) if v.numel() > 1 else 0:.4g}, "
+              f"torch float32 error {float32_error[k]:.3g}")
 
 
 if __name__ == "__main__":

@@ -15,21 +15,32 @@ extension FutureGAN {
     /// No noise input: one future per context.
     public var isStochastic: Bool { false }
 
-    /// The stage of `step`: `stageSteps` steps per stage, the last one to the end.
-    public func stage(forStep step: Int) -> Int { config.stage(forStep: step) }
+    /// The phase of `step` (`FutureGANConfig.phase(forStep:)`): `stageSteps` steps per growth stage, the
+    /// last one to the end, each split into its fade-in and the rest.
+    public func stage(forStep step: Int) -> Int { config.phase(forStep: step) }
 
-    /// Two Adams with the reference's betas, both at base·growthDecay^stage (the reference multiplies its
-    /// rate by 0.87 at each growth step); the trainer calls this again after each growth step, which
-    /// is the reference's optimizer reset.
+    /// Two Adams with the reference's betas, both at base·growthDecay^k in growth stage k (the reference
+    /// multiplies its rate by 0.87 at each growth step). The trainer calls this again at each phase
+    /// change. Entering a fading phase starts both afresh (the reference's optimizer reset at
+    /// `grow_network`); entering a flushed phase carries the Adam state of the optimizers made in the fade-in
+    /// over, without the dropped paths' entries (the reference keeps its optimizers at `flush_network`).
     public func makeOptimizers(learningRate: Double) -> OptimizerGroup {
-        let rate = learningRate * Foundation.pow(config.growthDecay, Double(stage))
+        let rate = learningRate * Foundation.pow(config.growthDecay, Double(growthStage))
         let betas = (config.beta1, config.beta2)
         let all = namedParameters()
         let group = OptimizerGroup()
-        group.add("generator", optimizer: Adam(learningRate: rate, betas: betas),
-                  parameters: all.filter { $0.0.hasPrefix("generator.") }, ema: false)
-        group.add("discriminator", optimizer: Adam(learningRate: rate, betas: betas),
-                  parameters: all.filter { $0.0.hasPrefix("discriminator.") }, ema: false)
+        for name in ["generator", "discriminator"] {
+            let parameters = all.filter { $0.0.hasPrefix(name + ".") }
+            let adam = Adam(learningRate: rate, betas: betas)
+            if stage > 0, !config.isFadingIn(phase: stage), let last = lastOptimizers, last.phase == stage - 1 {
+                var state = last.group.member(name).optimizer.exportState()
+                let kept = Set(parameters.map(\.0))
+                state.slots = state.slots.filter { kept.contains($0.key) }
+                adam.importState(state)
+            }
+            group.add(name, optimizer: adam, parameters: parameters, ema: false)
+        }
+        lastOptimizers = (stage, group)
         return group
     }
 
@@ -42,7 +53,7 @@ extension FutureGAN {
         let c = config.contract
         require(batch.frameCount >= c.clipLength,
                      "futuregan trains on clips of \(c.clipLength) frames, got \(batch.frameCount)")
-        fadeInAlpha.value = Tensor(shape: [1], scalars: [config.fadeInAlpha(step: step, stage: stage)])
+        fadeInAlpha.value = Tensor(shape: [1], scalars: [config.fadeInAlpha(step: step, stage: growthStage)])
         let clip = toNetwork(batch.frames(0..<c.clipLength))                   // [B, C, T, r, r]
         let past = clip.sliced(axis: 2, 0..<c.contextFrames)
         let future = clip.sliced(axis: 2, c.contextFrames..<c.clipLength)

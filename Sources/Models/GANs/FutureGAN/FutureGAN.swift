@@ -20,9 +20,9 @@
 // Implemented as the reference; deviations (README.md): a fixed batch size for all stages, real clips
 // reduced to the stage's resolution by average pooling (the reference: nearest), an optional L1
 // reconstruction term and an optional residual output (both off in the reference presets), predictions
-// clamped to [−1, 1] and, before the last stage, upsampled (nearest) to the frame size; the fade-in paths
-// of a stage stay in the model until the next growth step (the reference drops them when its fade-in
-// ends; with α = 1 they no longer contribute).
+// clamped to [−1, 1] and, before the last stage, upsampled (nearest) to the frame size. As the reference's
+// `flush_network`, the fade-in paths are dropped when a stage's fade-in ends: the model's `stage` (the
+// protocol's) counts phases, stage 0 and then for each growth step a fading and a flushed phase.
 
 import ZooCore
 
@@ -159,6 +159,9 @@ final class FutureGenerator: Module {
         decoders.append(decoder)
     }
 
+    /// Drops the fade-in paths (the reference's `flush_network`).
+    func flush() { fadeIn = nil }
+
     /// Past frames [N, C, D_in, r, r] → predicted frames [N, C, D_pred, r, r]; α weighs the new layers
     /// while a stage fades in.
     func callAsFunction(_ x: Tensor, alpha: Float) -> Tensor {
@@ -246,6 +249,9 @@ final class FutureCritic: Module {
         blocks.append(block)
     }
 
+    /// Drops the fade-in path (the reference's `flush_network`).
+    func flush() { fadeIn = nil }
+
     func callAsFunction(_ x: Tensor, alpha: Float) -> Tensor {
         let levels = blocks.count
         var h = lrelu(fromRGB(x))
@@ -270,8 +276,14 @@ public final class FutureGAN: ConfiguredPredictor {
     /// α of the stage fading in ([1]; 1 when nothing fades in). Set from the step in `trainStep` and kept
     /// in checkpoints, so a prediction or a resume inside a fade-in sees the same mix.
     let fadeInAlpha: Buffer
-    /// The stage the networks are in (0 at construction).
+    /// The phase the networks are in (0 at construction): 0 for stage 0, then 2k − 1 while stage k fades
+    /// in and 2k after its fade-in (`FutureGANConfig.phase(forStep:)`). This is the protocol's stage: the
+    /// trainer moves the model through it and checkpoints store it.
     public private(set) var stage: Int = 0
+    /// The optimizers `makeOptimizers` made last, with the phase they were made in: on entering a flushed
+    /// phase their Adam state carries over to the new ones (the reference keeps its optimizers when it
+    /// flushes).
+    var lastOptimizers: (phase: Int, group: OptimizerGroup)?
 
     /// A model in stage 0 (the networks at `config.startResolution`) with weights drawn from `rng`.
     public init(config: FutureGANConfig, rng: inout RandomGenerator) {
@@ -288,28 +300,39 @@ public final class FutureGAN: ConfiguredPredictor {
 
     public var modelName: String { "futuregan" }
 
+    /// The growth stage (resolution level above the start) of the current phase.
+    public var growthStage: Int { config.stage(phase: stage) }
+
     /// The current training resolution.
-    public var resolution: Int { config.resolution(stage: stage) }
+    public var resolution: Int { config.resolution(stage: growthStage) }
 
     /// α as stored.
     var alpha: Float { fadeInAlpha.value.scalars[0] }
 
-    /// Grows the networks stage by stage up to `target` (each growth step draws its layers from
-    /// `config.seed + stage`), α set to 0.
+    /// Moves the networks phase by phase up to `target`: entering a fading phase grows them (the layers of
+    /// growth stage k drawn from `config.seed + k`) with α set to 0; entering a flushed phase drops the
+    /// fade-in paths, α 1.
     public func enterStage(_ target: Int) throws {
-        guard (0..<config.stageCount).contains(target) else {
+        guard (0..<config.phaseCount).contains(target) else {
             throw PredictorError.invalidConfig(
-                "futuregan: stage \(target) does not exist; this config has stages 0...\(config.stageCount - 1)")
+                "futuregan: stage \(target) does not exist; this config has stages 0...\(config.phaseCount - 1) "
+                + "(0, then a fading and a flushed stage per growth step)")
         }
         guard target >= stage else {
             throw PredictorError.invalidConfig("futuregan: cannot shrink from stage \(stage) to \(target)")
         }
         while stage < target {
             stage += 1
-            var rng = RandomGenerator(seed: config.seed &+ UInt64(stage))
-            generator.grow(rng: &rng)
-            discriminator.grow(rng: &rng)
-            fadeInAlpha.value = Tensor(shape: [1], scalars: [0])
+            if config.isFadingIn(phase: stage) {
+                var rng = RandomGenerator(seed: config.seed &+ UInt64(growthStage))
+                generator.grow(rng: &rng)
+                discriminator.grow(rng: &rng)
+                fadeInAlpha.value = Tensor(shape: [1], scalars: [0])
+            } else {
+                generator.flush()
+                discriminator.flush()
+                fadeInAlpha.value = Tensor(shape: [1], scalars: [1])
+            }
         }
     }
 

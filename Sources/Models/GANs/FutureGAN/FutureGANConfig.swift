@@ -62,6 +62,21 @@ public struct FutureGANConfig: Codable, Sendable, Equatable {
     /// The stage of training step `step`.
     public func stage(forStep step: Int) -> Int { Swift.min(step / stageSteps, stageCount - 1) }
 
+    /// Number of phases: stage 0, then two per growth step (fading in, then flushed).
+    public var phaseCount: Int { 2 * stageCount - 1 }
+    /// The phase of training step `step`: 0 in stage 0; in stage k ≥ 1, 2k − 1 during its first
+    /// `fadeInSteps` steps (the fade-in paths exist) and 2k afterwards (they are dropped, as the
+    /// reference's `flush_network` does when α reaches 1).
+    public func phase(forStep step: Int) -> Int {
+        let k = stage(forStep: step)
+        guard k > 0 else { return 0 }
+        return step - k * stageSteps < fadeInSteps ? 2 * k - 1 : 2 * k
+    }
+    /// The growth stage of `phase`.
+    public func stage(phase: Int) -> Int { (phase + 1) / 2 }
+    /// Whether `phase` is a fade-in (its stage's low-resolution paths exist).
+    public func isFadingIn(phase: Int) -> Bool { phase % 2 == 1 }
+
     /// The fade-in weight α of the new layers at `step` in `stage` (1 in stage 0 and once faded in).
     public func fadeInAlpha(step: Int, stage: Int) -> Float {
         guard stage > 0, fadeInSteps > 0 else { return 1 }

@@ -81,10 +81,10 @@ struct FutureGANBenchmark: PresetTrainBenchmark {
 
     var presets: KeyValuePairs<String, FutureGANConfig> { FutureGANConfig.presets }
 
-    /// The model grown to its last stage.
+    /// The model grown to its last stage, after the fade-in (the fade-in paths dropped, as the PyTorch side flushes).
     func makeModel(_ config: FutureGANConfig, rng: inout RandomGenerator) throws -> any VideoPredictor {
         let model = FutureGAN(config: config, rng: &rng)
-        try model.enterStage(config.stageCount - 1)
+        try model.enterStage(config.phaseCount - 1)
         return model
     }
 
