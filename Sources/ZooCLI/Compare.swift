@@ -234,7 +234,8 @@ extension Zoo {
             let (result, _) = try Evaluator.evaluate(
                 model, preset: checkpoint.preset, step: checkpoint.step, test: data.test, startFrame: data.testStartFrame,
                 pixelReduction: data.pixelReduction, data: spec.description, settings: evaluation.settings,
-                metrics: metrics, observe: { collector.add($0) })
+                metrics: metrics, progress: evaluationProgress(label, quiet: output.quiet),
+                observe: { collector.add($0) })
             let truth = try collector.write(files)
             let record = CompareEvaluationRecord(key: key, result: result, parameters: model.parameterCount)
             try record.write(in: run)
