@@ -109,7 +109,9 @@ extension Zoo {
         public func execute(_ sink: ResultSink) throws {
             let started = Date()
             let reporter = makeTrainingReporter(quiet: output.quiet)
-            let metrics = try loadMetrics()
+            var metrics = try loadMetrics()
+            // Every model is scored on the same clips: FVD's real side (I3D over the true clips) is computed once.
+            metrics.realFeatureMemo = I3DFeatureMemo()
             let labelFrames = recipe.flatMap(CompareRecipe.init(rawValue:))?.labelsTrainingFrames ?? false
             // Every model to compare: given runs first, then those to train. All are built (and checked) before
             // any training starts.
