@@ -109,7 +109,9 @@ extension Zoo {
         public func execute(_ sink: ResultSink) throws {
             let started = Date()
             let reporter = makeTrainingReporter(quiet: output.quiet)
-            let metrics = try loadMetrics()
+            var metrics = try loadMetrics()
+            // Every model is scored on the same clips: FVD's real side (I3D over the true clips) is computed once.
+            metrics.realFeatureMemo = I3DFeatureMemo()
             let labelFrames = recipe.flatMap(CompareRecipe.init(rawValue:))?.labelsTrainingFrames ?? false
             // Every model to compare: given runs first, then those to train. All are built (and checked) before
             // any training starts.
@@ -234,7 +236,8 @@ extension Zoo {
             let (result, _) = try Evaluator.evaluate(
                 model, preset: checkpoint.preset, step: checkpoint.step, test: data.test, startFrame: data.testStartFrame,
                 pixelReduction: data.pixelReduction, data: spec.description, settings: evaluation.settings,
-                metrics: metrics, observe: { collector.add($0) })
+                metrics: metrics, progress: evaluationProgress(label, quiet: output.quiet),
+                observe: { collector.add($0) })
             let truth = try collector.write(files)
             let record = CompareEvaluationRecord(key: key, result: result, parameters: model.parameterCount)
             try record.write(in: run)

@@ -29,7 +29,8 @@ extension CompareReport {
             lines.append(("CPU", "\(m.cpu.model.isEmpty ? m.cpu.vendor : m.cpu.model), \(m.cpu.cores) cores available, "
                           + "\(String(format: "%.0f", m.memoryGiB)) GiB memory"))
             if let blas = m.openBLAS {
-                lines.append(("OpenBLAS", "\(blas.config), kernel \(blas.coreType), \(blas.threads) thread(s)"))
+                lines.append(("OpenBLAS", "\(blas.config), kernel \(blas.coreType); OpenBLAS itself runs 1 thread, "
+                                  + "zoo splits large products over \(blas.threads)"))
             }
             lines.append(("Versions", "\(m.swiftVersion); HDF5 \(m.hdf5Version); libpng \(m.libpngVersion); \(m.operatingSystem)"))
         }

@@ -75,7 +75,9 @@ public struct DoctorReport: Codable, Equatable {
         let cpu = system.cpu
         lines += [("CPU", [cpu.vendor, cpu.model].filter { !$0.isEmpty }.joined(separator: ", ")),
                   ("SIMD features", cpu.features.isEmpty ? "(none of avx/fma/avx2/avx512)" : cpu.features.joined(separator: " ")),
-                  ("cores", "\(cpu.cores)"),
+                  ("threads", Parallel.coreCount == Parallel.availableProcessors
+                      ? "\(cpu.cores) (every available processor; ZOO_THREADS=N uses fewer)"
+                      : "\(cpu.cores) of \(Parallel.availableProcessors) available (ZOO_THREADS)"),
                   ("memory", String(format: "%.1f GiB", system.memoryGiB)),
                   ("malloc", system.mallocTuning),
                   ("HDF5", system.hdf5Version), ("libpng", system.libpngVersion),

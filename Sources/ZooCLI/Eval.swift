@@ -55,10 +55,7 @@ extension Zoo {
             let spec = dataOptions.spec(default: stored.trainingSettings()?.data ?? "flow")
             let data = try PreparedData.prepare(spec, contract: ContractRequirement(model.contract, trainClipLength: 1),
                                                 note: output.quiet ? nil : { note($0) })
-            let progress: ((Int, Int) -> Void)? = output.quiet ? nil : { done, total in
-                writeToStandardError("\revaluating: \(done)/\(total) clips")
-                if done == total { writeToStandardError("\n") }
-            }
+            let progress = evaluationProgress(model.modelName, quiet: output.quiet)
             let (result, image) = try Evaluator.evaluate(
                 model, preset: stored.preset, step: stored.step, test: data.test, startFrame: data.testStartFrame,
                 pixelReduction: data.pixelReduction, data: spec.description, settings: evaluation.settings,

@@ -136,3 +136,25 @@ func displayName(_ metric: String) -> String {
     default: return metric
     }
 }
+
+/// Progress of an evaluation on stderr, after each batch of clips: clips done, elapsed time and an estimate
+/// of the time left. Redraws one line on a terminal; writes a line per batch to a log or pipe. Nil when quiet.
+func evaluationProgress(_ label: String, quiet: Bool,
+                        now: @escaping () -> Date = Date.init) -> ((Int, Int) -> Void)? {
+    if quiet { return nil }
+    let start = now()
+    let terminal = standardErrorIsTerminal
+    return { done, total in
+        writeToStandardError(evaluationProgressLine(label, done: done, total: total,
+                                                    elapsed: now().timeIntervalSince(start), terminal: terminal))
+    }
+}
+
+/// One progress line of `evaluationProgress` (a terminal's starts with a carriage return and ends without a
+/// newline until the last batch).
+func evaluationProgressLine(_ label: String, done: Int, total: Int, elapsed: Double, terminal: Bool) -> String {
+    let left = done > 0 ? elapsed / Double(done) * Double(total - done) : .nan
+    let text = "evaluating \(label): \(done)/\(total) clips, \(ProgressFormat.duration(elapsed)) elapsed, "
+        + "ETA \(ProgressFormat.duration(left))"
+    return terminal ? "\r" + text + (done == total ? "\n" : "") : text + "\n"
+}

@@ -1,5 +1,6 @@
 import ZooBench
 import ZooCore
 
+SystemInfo.exitOnInvalidEnvironment()
 SystemInfo.tuneMalloc()
 ZooBenchCommand.main()

@@ -1,5 +1,6 @@
 import ZooCLI
 import ZooCore
 
+SystemInfo.exitOnInvalidEnvironment()
 SystemInfo.tuneMalloc()
 Zoo.main()

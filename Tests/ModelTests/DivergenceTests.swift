@@ -124,6 +124,30 @@ private func hopeless(_ edit: (inout HopelessGANConfig) -> Void = { _ in }) -> H
                 "the rule-free run should show the discriminator winning: \(tail)")
     }
 
+    /// A run stopped two steps before its rule fires and resumed stops at the same step as the run that never
+    /// stopped: the resumed monitor replays the last steps' losses from metrics.csv instead of counting from 0.
+    @Test func resumedRunStopsAtTheSameStep() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        func stopStep(_ trainer: Trainer, resume: Checkpoint? = nil) throws -> Int? {
+            do { _ = try trainer.run(resumeFrom: resume) } catch let TrainingError.diverged(step, _, _) { return step }
+            return nil
+        }
+        let model = hopeless()
+        let whole = try #require(try stopStep(Trainer(model: model, preset: "tiny",
+                                                      settings: shortSettings(model, steps: 300, checkpointEvery: 1000),
+                                                      train: hopelessData, run: RunDirectory(path: folder.file("whole")))))
+        let run = RunDirectory(path: folder.file("parts"))
+        let first = hopeless()
+        #expect(try stopStep(Trainer(model: first, preset: "tiny", settings: shortSettings(first, steps: whole - 2, checkpointEvery: 1000),
+                                     train: hopelessData, run: run)) == nil)
+        let second = hopeless()
+        let resumed = try stopStep(Trainer(model: second, preset: "tiny", settings: shortSettings(second, steps: 300, checkpointEvery: 1000),
+                                           train: hopelessData, run: run),
+                                   resume: try Checkpoint.read(from: run.lastCheckpoint))
+        #expect(resumed == whole, "the uninterrupted run stopped at step \(whole), the resumed one at \(resumed.map(String.init) ?? "none")")
+    }
+
     /// A NaN in any reported term, not only the first, stops the run and names the term.
     @Test func nanInAnyLossTermStops() throws {
         for term in ["loss_D", "loss_G", "loss_extra"] {

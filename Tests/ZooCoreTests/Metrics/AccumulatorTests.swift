@@ -55,6 +55,31 @@ private func randomFrames(_ shape: [Int], seed: UInt64) -> Tensor {
         #expect(Swift.abs(result.fvd - direct.fvd) <= 1e-5 * direct.fvd)
         #expect(result.realClips == 2 && result.generatedClips == 2 && result.frames == 10)
     }
+
+    /// Two models scored on the same clips with one memo: the second reuses the real clips' features (equal
+    /// to what the first computed, so its FVD is a fresh accumulator's); other clips are computed, not
+    /// confused with the remembered ones.
+    @Test func sharedMemoReusesTheRealFeaturesOfTheSameClipsOnly() throws {
+        let context = randomFrames([2, 3, 3, 16, 16], seed: 3)
+        let truth = randomFrames([2, 7, 3, 16, 16], seed: 4)
+        let memo = I3DFeatureMemo()
+        let first = MetricAccumulator(metrics: [.fvd], i3d: smallI3D, realFeatureMemo: memo)
+        first.add(samples: randomFrames([2, 2, 7, 3, 16, 16], seed: 5), truth: truth, context: context)
+        #expect(memo.hits == 0)
+        let second = randomFrames([2, 2, 7, 3, 16, 16], seed: 6)
+        let shared = MetricAccumulator(metrics: [.fvd], i3d: smallI3D, realFeatureMemo: memo)
+        shared.add(samples: second, truth: truth, context: context)
+        #expect(memo.hits == 1)
+        #expect(shared.realFeatures.map(\.scalars) == first.realFeatures.map(\.scalars))
+        #expect(shared.generatedFeatures.map(\.scalars) != first.generatedFeatures.map(\.scalars))
+        // One changed pixel in the truth: a miss, computed afresh.
+        var values = truth.scalars
+        values[17] = values[17] == 0 ? 1 : 0
+        let other = MetricAccumulator(metrics: [.fvd], i3d: smallI3D, realFeatureMemo: memo)
+        other.add(samples: second, truth: Tensor(shape: truth.shape, scalars: values), context: context)
+        #expect(memo.hits == 1)
+        #expect(other.realFeatures.map(\.scalars) != first.realFeatures.map(\.scalars))
+    }
 }
 
 @Suite struct HeatmapTests {

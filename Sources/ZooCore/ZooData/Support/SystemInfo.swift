@@ -100,6 +100,21 @@ public struct SystemInfo: Codable, Sendable, Equatable {
     /// does. A program that only links ZooCore keeps glibc's defaults.
     public static func tuneMalloc() { zoo_malloc_tune() }
 
+    /// What is wrong with zoo's environment variables (`ZOO_THREADS`), one message each; empty when nothing.
+    public static func environmentProblems(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        do { _ = try Parallel.threadSetting(environment["ZOO_THREADS"]) } catch { return ["\(error)"] }
+        return []
+    }
+
+    /// Programs call this at start: an invalid setting stops the program (exit status 2) with its message,
+    /// before any work, instead of being ignored.
+    public static func exitOnInvalidEnvironment() {
+        let problems = environmentProblems()
+        guard !problems.isEmpty else { return }
+        FileHandle.standardError.write(Data(problems.map { "Error: \($0)\n" }.joined().utf8))
+        exit(2)
+    }
+
     /// HDF5's run-time version from `H5get_libversion`.
     public static func hdf5Version() -> String {
         hdf5Begin()

@@ -35,6 +35,42 @@ public struct MetricListError: Error, CustomStringConvertible {
     public var description: String { text }
 }
 
+/// I3D features of clips seen before, found by their content. Evaluations of several models on the same test
+/// clips (`zoo compare`) share one memo, so the real side of FVD is computed once instead of once per model. A
+/// hit compares the whole clip tensor (shape and every value), so a reused feature is always that of exactly
+/// these frames; the I3D forward pass is deterministic, so the numbers are those of a fresh computation.
+public final class I3DFeatureMemo: @unchecked Sendable {
+    private var entries: [Int: [(shape: [Int], values: [Float], features: Tensor)]] = [:]
+    private let lock = NSLock()
+    private var hitCount = 0
+
+    public init() {}
+
+    /// How many look-ups found their clips (a test and report aid).
+    public var hits: Int { lock.lock(); defer { lock.unlock() }; return hitCount }
+
+    /// The features of `clips`: remembered, or computed by `compute` and remembered.
+    func features(of clips: Tensor, compute: () -> Tensor) -> Tensor {
+        let values = clips.scalars
+        var hasher = Hasher()
+        hasher.combine(clips.shape)
+        for v in values { hasher.combine(v.bitPattern) }
+        let key = hasher.finalize()
+        lock.lock()
+        if let hit = entries[key]?.first(where: { $0.shape == clips.shape && $0.values == values }) {
+            hitCount += 1
+            lock.unlock()
+            return hit.features
+        }
+        lock.unlock()
+        let features = compute()
+        lock.lock()
+        entries[key, default: []].append((clips.shape, values, features))
+        lock.unlock()
+        return features
+    }
+}
+
 /// Accumulates metric values over batches of clips.
 public final class MetricAccumulator {
     /// The metrics computed, in order.
@@ -42,6 +78,8 @@ public final class MetricAccumulator {
     let lpipsNetwork: LPIPSNetwork?
     let i3dNetwork: I3DNetwork?
     let i3dBatchSize: Int
+    /// Where the real clips' I3D features are remembered across accumulators (nil: computed every time).
+    let realFeatureMemo: I3DFeatureMemo?
     var parts: [MetricKind: [FrameScores]] = [:]
     var realFeatures: [Tensor] = []
     var generatedFeatures: [Tensor] = []
@@ -50,13 +88,15 @@ public final class MetricAccumulator {
     var mapClips = 0
 
     /// Creates an accumulator; LPIPS and FVD need their networks.
-    public init(metrics: [MetricKind], lpips: LPIPSNetwork? = nil, i3d: I3DNetwork? = nil, i3dBatchSize: Int = 2) {
+    public init(metrics: [MetricKind], lpips: LPIPSNetwork? = nil, i3d: I3DNetwork? = nil, i3dBatchSize: Int = 2,
+                realFeatureMemo: I3DFeatureMemo? = nil) {
         require(!metrics.contains(.lpips) || lpips != nil, "MetricAccumulator: LPIPS needs its network")
         require(!metrics.contains(.fvd) || i3d != nil, "MetricAccumulator: FVD needs the I3D network")
         self.metrics = metrics
         lpipsNetwork = lpips
         i3dNetwork = i3d
         self.i3dBatchSize = i3dBatchSize
+        self.realFeatureMemo = realFeatureMemo
     }
 
     /// Creates an accumulator with the pretrained networks the metrics need, from the weights folder.
@@ -95,9 +135,10 @@ public final class MetricAccumulator {
                 let real = context.map { concat([$0, truth], axis: 1) } ?? truth
                 let generated = context.map { concat([$0, first], axis: 1) } ?? first
                 clipFrames = real.shape[1]
-                realFeatures.append(i3dFeatures(real, network: i3dNetwork!, batchSize: i3dBatchSize) { done, n in
-                    progress?(done, 2 * n)
-                })
+                let computeReal = {
+                    i3dFeatures(real, network: self.i3dNetwork!, batchSize: self.i3dBatchSize) { done, n in progress?(done, 2 * n) }
+                }
+                realFeatures.append(realFeatureMemo.map { $0.features(of: real, compute: computeReal) } ?? computeReal())
                 generatedFeatures.append(i3dFeatures(generated, network: i3dNetwork!, batchSize: i3dBatchSize) { done, n in
                     progress?(n + done, 2 * n)
                 })

@@ -20,6 +20,9 @@ public struct EvaluationMetrics: @unchecked Sendable {
     public var i3d: I3DNetwork?
     /// Why a metric asked for will not be computed (one line each), e.g. missing optional weights.
     public var notes: [String]
+    /// Shared by every evaluation made with these metrics: the real clips' I3D features, computed once for
+    /// models evaluated on the same clips (nil: no sharing).
+    public var realFeatureMemo: I3DFeatureMemo?
 
     /// Metrics with their networks; a precondition checks that LPIPS and FVD have theirs.
     public init(kinds: [MetricKind], lpips: LPIPSNetwork? = nil, i3d: I3DNetwork? = nil, notes: [String] = []) {

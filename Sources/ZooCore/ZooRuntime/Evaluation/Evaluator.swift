@@ -136,7 +136,8 @@ public enum Evaluator {
                                   order: .fixed(startFrame: startFrame), pixelReduction: pixelReduction, prefetch: 0)
         let (kinds, skipped) = metrics.feasible(clips: total, clipFrames: contract.clipLength,
                                                 height: contract.height, width: contract.width)
-        let accumulator = MetricAccumulator(metrics: kinds, lpips: metrics.lpips, i3d: metrics.i3d)
+        let accumulator = MetricAccumulator(metrics: kinds, lpips: metrics.lpips, i3d: metrics.i3d,
+                                            realFeatureMemo: metrics.realFeatureMemo)
         var mseMeanParts: [FrameScores] = []
         var strip: PNGImage?
         var done = 0

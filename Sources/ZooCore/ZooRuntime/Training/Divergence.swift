@@ -59,7 +59,8 @@ public struct DivergenceRule: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Counts, per rule, the consecutive steps its bounds held; the trainer feeds it each step's losses.
-/// The counts start at 0 in every process, so a resumed run needs `patience` new steps to stop.
+/// A resumed run replays the losses of its last steps from the run's metrics log (`replay`), so it stops at
+/// the same step as a run that never stopped.
 public struct DivergenceMonitor: Sendable {
     public let rules: [DivergenceRule]
     public private(set) var streaks: [Int]
@@ -67,6 +68,19 @@ public struct DivergenceMonitor: Sendable {
     public init(rules: [DivergenceRule]) {
         self.rules = rules
         streaks = [Int](repeating: 0, count: rules.count)
+    }
+
+    /// The most past steps any rule looks at (its patience; 0 without rules).
+    public var memory: Int { rules.map(\.patience).max() ?? 0 }
+
+    /// The loss names the rules read.
+    public var lossNames: Set<String> { Set(rules.flatMap { $0.bounds.map(\.loss) }) }
+
+    /// Restores the streaks from the losses of the steps just before a resume, oldest first (a step that
+    /// was not logged is an empty `StepLosses`, which breaks every streak). Whether a rule would have fired
+    /// is not reported: the run that logged these steps did not stop on them.
+    public mutating func replay(_ history: [StepLosses]) {
+        for losses in history { _ = record(losses) }
     }
 
     /// Records one step; returns the first rule whose bounds have now held for its patience, if any.

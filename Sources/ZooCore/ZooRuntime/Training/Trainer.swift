@@ -143,6 +143,10 @@ public final class Trainer {
 
         var outcome = TrainingOutcome.finished
         var divergence = DivergenceMonitor(rules: model.divergenceRules)
+        if checkpoint != nil, let run, divergence.memory > 0, step >= 1 {
+            divergence.replay(try loggedLosses(run.metrics, steps: Swift.max(1, step - divergence.memory + 1)...step,
+                                               names: divergence.lossNames))
+        }
         if parameters.isEmpty {
             reporter.report(.message("\(model.modelName) has no trainable parameters: nothing to train"))
         } else {
@@ -191,6 +195,17 @@ public final class Trainer {
         reporter.report(.runEnd(end, outcome))
         return TrainingSummary(outcome: outcome, step: step, losses: losses, checkpoint: lastSaved?.path,
                                evaluation: lastEvaluation, seconds: end.elapsed)
+    }
+
+    /// The losses named `names` that the metrics log holds for each of `steps`, in order (a step without
+    /// any is empty). The log stores each Float as the Double it converts to, so the values come back exact.
+    private func loggedLosses(_ path: String, steps: ClosedRange<Int>, names: Set<String>) throws -> [StepLosses] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        var byStep = [Int: StepLosses]()
+        for row in try CSVLog.read(path: path) where steps.contains(row.step) && names.contains(row.name) {
+            byStep[row.step, default: StepLosses()][row.name] = Float(row.value)
+        }
+        return steps.map { byStep[$0] ?? StepLosses() }
     }
 
     /// The EMA the settings ask for, over the groups the model lets it cover (nil: none).

@@ -8,8 +8,23 @@ import Foundation
 
 /// Loop-splitting helpers for kernels. Work below `minimumWork` elements per task stays on one thread.
 public enum Parallel {
-    /// Number of worker threads kernels split across (the active processor count).
-    public static let coreCount = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Processors available to this process (the active processor count).
+    public static let availableProcessors = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Number of worker threads kernels split across: `ZOO_THREADS` when it is set to a valid value (see
+    /// `threadSetting`), else every available processor. The programs refuse an invalid value at start.
+    public static let coreCount: Int =
+        (try? threadSetting(ProcessInfo.processInfo.environment["ZOO_THREADS"])) ?? availableProcessors
+
+    /// The thread count a `ZOO_THREADS` value asks for: nil when unset or empty, else a whole number from 1 to
+    /// `available` (more threads than processors would only add switching).
+    public static func threadSetting(_ value: String?, available: Int = availableProcessors) throws -> Int? {
+        guard let text = value?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let n = Int(text), n >= 1, n <= available else {
+            throw ThreadSettingError(value: text, available: available)
+        }
+        return n
+    }
 
     /// A per-thread marker, non-nil while the thread runs a task of `forThreads` (or `forChunks`).
     private static let workerKey: pthread_key_t = {
@@ -61,5 +76,14 @@ public enum Parallel {
     @inline(__always)
     public static func forEach(_ count: Int, costPerItem: Int, _ body: (Int) -> Void) {
         forChunks(count, costPerItem: costPerItem) { range in for i in range { body(i) } }
+    }
+}
+
+/// An invalid `ZOO_THREADS` value.
+public struct ThreadSettingError: Error, CustomStringConvertible {
+    public var value: String
+    public var available: Int
+    public var description: String {
+        "ZOO_THREADS=\(value): expected a whole number from 1 to \(available) (the processors available to this process)"
     }
 }
