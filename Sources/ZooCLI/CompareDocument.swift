@@ -42,6 +42,13 @@ extension CompareReport {
         rows.map { "\($0.label): \($0.training ?? "given run"); evaluation \($0.evaluationSource ?? "computed")" }
     }
 
+    /// The heading of the table with every metric: the paper's Table 1, except in the ablation report, where
+    /// Table 2 is the paper's table and this one holds the full numbers behind it.
+    var metricsTableHeading: String { recipe == "table2" ? "All metrics" : "Table 1" }
+
+    /// Samples per clip in the sample grids (at most S).
+    var gridSampleCount: Int { Swift.min(CompareFigureCollector.gridSamples, samples) }
+
     /// `<out>/report.md`. `figures` maps a figure file's id to its path relative to the report.
     func markdown(figures: [String: String]) -> String {
         var s = "# \(title)\n\n"
@@ -49,12 +56,12 @@ extension CompareReport {
             + "sampling seed \(seed). Best value of each ranked column in **bold**. CRPS, MSE and PSNR on the 0-255 scale.\n\n"
         s += "## Setup\n\n" + setupLines().map { "- \($0.0): \($0.1)" }.joined(separator: "\n") + "\n\n"
         s += "## Evaluation protocol\n\n" + protocolCard().map { "- **\($0.0)**: \($0.1)" }.joined(separator: "\n") + "\n\n"
-        s += "## Table 1\n\n" + table1().markdown() + "\n\n"
+        s += "## \(metricsTableHeading)\n\n" + table1().markdown() + "\n\n"
         if recipe == "table2" { s += "## Table 2\n\n" + table2().markdown() + "\n\n" }
         s += "## Figure 3: scores per predicted frame\n\n"
         s += "![1/CRPS per predicted frame](\(figures["figure3-crps"] ?? ""))\n"
         if let lpips = figures["figure3-lpips"] { s += "![LPIPS per predicted frame](\(lpips))\n" }
-        s += "\n## Figure 2: samples\n\nEach row pair: context | truth, then \(CompareFigureCollector.gridSamples) samples "
+        s += "\n## Figure 2: samples\n\nEach row pair: context | truth, then \(gridSampleCount) samples "
             + "(first \(CompareFigureCollector.figureClips) test clips); the animation shows truth and samples side by side.\n\n"
         for row in rows {
             s += "- \(row.label): " + [row.sampleGrid.map { "[grid](\($0))" }, row.animation.map { "[animation](\($0))" }]
@@ -97,10 +104,10 @@ extension CompareReport {
         }
         s += "<h2>Setup</h2>\n" + definitionList(setupLines())
         s += "<h2>Evaluation protocol</h2>\n" + definitionList(protocolCard())
-        s += "<h2>Table 1</h2>\n" + table1().html(id: "table1")
+        s += "<h2>\(metricsTableHeading)</h2>\n" + table1().html(id: "table1")
         if recipe == "table2" { s += "<h2>Table 2</h2>\n" + table2().html(id: "table2") }
         s += "<h2>Figure 3: scores per predicted frame</h2>\n<div>\n" + svgs.joined(separator: "\n") + "</div>\n"
-        s += "<h2>Figure 2: samples</h2>\n<p>Each clip: context | truth, then \(CompareFigureCollector.gridSamples) samples; "
+        s += "<h2>Figure 2: samples</h2>\n<p>Each clip: context | truth, then \(gridSampleCount) samples; "
             + "the animation shows the first clip's truth and samples over time.</p>\n"
         for row in rows {
             if let grid = row.sampleGrid.flatMap(embed) {
