@@ -196,8 +196,12 @@ private func count(_ needle: String, in text: String) -> Int { text.components(s
         process.standardError = FileHandle.nullDevice
         try process.run()
         let firstDone = w.file("cmp/rvd-tiny/compare/evaluation.json")
+        // The truth file is written just after the first evaluation record, and a stored evaluation is reused
+        // only with it: killed between the two (seen under load), the rerun rightly evaluates again.
+        let truthDone = w.file("cmp/truth.json")
         let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: firstDone) && process.isRunning && Date() < deadline {
+        while !(FileManager.default.fileExists(atPath: firstDone) && FileManager.default.fileExists(atPath: truthDone))
+            && process.isRunning && Date() < deadline {
             usleep(20_000)
         }
         kill(process.processIdentifier, SIGKILL)

@@ -47,7 +47,9 @@ let functionalCases: [GradcheckCase] = [
     groupNormCase([2, 4, 3], groups: 4, affine: true),
     groupNormCase([1, 4, 2, 2, 3], groups: 2, affine: true),
     groupNormCase([2, 6, 2, 2], groups: 3, affine: false),
-    groupNormCase([3, 4], groups: 2, affine: true),
+    // No spatial axes. Three values per group: with two, each normalised value is ±d/√(d² + eps) ≈ ±1, whose
+    // gradient is nearly zero and numerically unresolvable in float32 (it scored 2.6 at h = 1e-3, 0.04 at 1e-2).
+    groupNormCase([3, 6], groups: 2, affine: true),
     groupNormCase([2, 4, 2, 3], groups: 2, affine: true, slope: 0.2),
     groupNormCase([1, 4, 2, 2, 2], groups: 2, affine: false, slope: 0.2),
     GradcheckCase(name: "groupNorm weight only", op: .groupNorm, inputs: [gi([2, 4, 3], -2, 2), gi([4], 0.5, 1.5)]) {
@@ -84,8 +86,8 @@ let functionalCases: [GradcheckCase] = [
         var rng = RandomGenerator(seed: 5)
         return dropout(x[0], probability: 0.3, training: true, rng: &rng)
     },
-    composite("l1Loss", [gi([3, 4], 0.1, 1), gi([3, 4], -1, -0.1)]) { l1Loss($0[0], $0[1]) },
-    composite("l1Loss sum", [gi([3, 4], 0.1, 1), gi([3, 4], -1, -0.1)]) { l1Loss($0[1], $0[0], reduction: .sum) },
+    composite("l1Loss", [gi([3, 4], 0.1, 1), gi([3, 4], -1, -0.1)]) { l1Loss($0[0], $0[1]) }.kinked,
+    composite("l1Loss sum", [gi([3, 4], 0.1, 1), gi([3, 4], -1, -0.1)]) { l1Loss($0[1], $0[0], reduction: .sum) }.kinked,
     composite("mseLoss", [gi([3, 4]), gi([3, 4])]) { mseLoss($0[0], $0[1]) },
     composite("mseLoss sum", [gi([3, 4]), gi([3, 4])]) { mseLoss($0[0], $0[1], reduction: .sum) },
     composite("mseLoss none", [gi([3, 4]), gi([3, 4])]) { mseLoss($0[0], $0[1], reduction: .none) },
@@ -98,8 +100,8 @@ let functionalCases: [GradcheckCase] = [
     composite("gaussianKL", [gi([2, 3]), gi([2, 3]), gi([2, 3]), gi([2, 3])]) {
         gaussianKL(mu1: $0[0], logvar1: $0[1], mu2: $0[2], logvar2: $0[3])
     },
-    composite("hinge discriminator", [gi([6], -2, 2), gi([6], -2, 2)]) { hingeDiscriminatorLoss(real: $0[0], fake: $0[1]) },
-    composite("hinge generator", [gi([6], -2, 2)]) { hingeGeneratorLoss(fake: $0[0]) },
+    composite("hinge discriminator", [gi([6], -2, 2), gi([6], -2, 2)]) { hingeDiscriminatorLoss(real: $0[0], fake: $0[1]) }.kinked,
+    composite("hinge generator", [gi([6], -2, 2)]) { hingeGeneratorLoss(fake: $0[0]) }.kinked,
     composite("pixelNorm", [gi([2, 3, 2, 2])]) { pixelNorm($0[0]) },
     composite("pixelNorm 5-D", [gi([1, 4, 2, 2, 2])]) { pixelNorm($0[0]) },
     composite("minibatchStddev", [gi([3, 2, 2, 2])]) { minibatchStddev($0[0]) },
@@ -116,7 +118,7 @@ let functionalSecondOrderCases: [GradcheckCase] = [
     },
     groupNormCase([2, 4, 2, 3], groups: 2, affine: true),
     groupNormCase([1, 6, 3], groups: 3, affine: false),
-    groupNormCase([1, 4, 2, 2, 2], groups: 2, affine: true, slope: 0.2),
+    groupNormCase([1, 4, 2, 2, 2], groups: 2, affine: true, slope: 0.2).step(2e-3, tolerance: 1e-2),
     batchNormCase([3, 2, 2, 2], training: true, affine: true),
     batchNormCase([2, 3, 4], training: false, affine: true),
     GradcheckCase(name: "channelLayerNorm (2nd order)", op: .channelLayerNorm,

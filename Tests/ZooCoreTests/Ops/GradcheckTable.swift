@@ -17,14 +17,17 @@ let allSecondOrderCases: [GradcheckCase] = elementwiseSecondOrderCases + functio
 
 @Test(arguments: allGradcheckCases)
 func firstOrderGradient(_ c: GradcheckCase) {
-    let err = firstOrderError(c)
-    #expect(err < c.tolerance, "\(c.name): gradient error \(err)")
+    let scores = firstOrderScores(c)
+    #expect(scores.error < c.tolerance, "\(c.name): gradient error \(scores.error)")
+    // The check is sharp enough: the same gradient 1% too large fails it.
+    #expect(scores.onePercentOff > c.tolerance, "\(c.name): a 1% error scores only \(scores.onePercentOff)")
 }
 
 @Test(arguments: allSecondOrderCases)
 func secondOrderGradient(_ c: GradcheckCase) {
-    let err = secondOrderError(c)
-    #expect(err < c.tolerance, "\(c.name): second-order gradient error \(err)")
+    let scores = secondOrderScores(c)
+    #expect(scores.error < c.tolerance, "\(c.name): second-order gradient error \(scores.error)")
+    #expect(scores.onePercentOff > c.tolerance, "\(c.name): a 1% error scores only \(scores.onePercentOff)")
 }
 
 @Test func everyPrimitiveHasAGradcheckRow() {

@@ -24,19 +24,19 @@ private let avgGeometry = poolGeometry(Tensor.zeros([1, 2, 5, 4]), kernel: [3, 3
 
 let poolCases: [GradcheckCase] = [
     // max pooling
-    one("maxPool2d 2x2", .maxPool2d, [1, 2, 4, 4]) { maxPool2d($0, kernel: (2, 2)) },
-    one("maxPool2d 3x3 stride 2 padding 1", .maxPool2d, [1, 1, 5, 5]) { maxPool2d($0, kernel: (3, 3), stride: (2, 2), padding: (1, 1)) },
-    one("maxPool2d SAME 3x3 stride 2, batch 2", .maxPool2d, [2, 1, 4, 5]) { maxPool2d($0, kernel: (3, 3), stride: (2, 2), padding: .same) },
-    one("maxPool2d non-square 2x3 stride (1,2)", .maxPool2d, [1, 2, 3, 6]) { maxPool2d($0, kernel: (2, 3), stride: (1, 2)) },
-    one("maxPool3d 2x2x2", .maxPool3d, [1, 1, 4, 4, 4]) { maxPool3d($0, kernel: (2, 2, 2)) },
+    one("maxPool2d 2x2", .maxPool2d, [1, 2, 4, 4]) { maxPool2d($0, kernel: (2, 2)) }.kinked,
+    one("maxPool2d 3x3 stride 2 padding 1", .maxPool2d, [1, 1, 5, 5]) { maxPool2d($0, kernel: (3, 3), stride: (2, 2), padding: (1, 1)) }.kinked,
+    one("maxPool2d SAME 3x3 stride 2, batch 2", .maxPool2d, [2, 1, 4, 5]) { maxPool2d($0, kernel: (3, 3), stride: (2, 2), padding: .same) }.kinked,
+    one("maxPool2d non-square 2x3 stride (1,2)", .maxPool2d, [1, 2, 3, 6]) { maxPool2d($0, kernel: (2, 3), stride: (1, 2)) }.kinked,
+    one("maxPool3d 2x2x2", .maxPool3d, [1, 1, 4, 4, 4]) { maxPool3d($0, kernel: (2, 2, 2)) }.kinked,
     one("maxPool3d SAME (1,3,3) stride (1,2,2)", .maxPool3d, [1, 2, 2, 4, 4]) {
         maxPool3d($0, kernel: (1, 3, 3), stride: (1, 2, 2), padding: .same)
-    },
-    one("maxPool3d SAME 3x3x3 stride 2", .maxPool3d, [1, 1, 3, 4, 4]) { maxPool3d($0, kernel: (3, 3, 3), stride: (2, 2, 2), padding: .same) },
+    }.kinked,
+    one("maxPool3d SAME 3x3x3 stride 2", .maxPool3d, [1, 1, 3, 4, 4]) { maxPool3d($0, kernel: (3, 3, 3), stride: (2, 2, 2), padding: .same) }.kinked,
     one("maxPool (2nd order through scatter)", .maxPool2d, [1, 1, 4, 4]) { x in
         let y = maxPool2d(x, kernel: (2, 2))
         return y * y
-    },
+    }.kinked,
     // average pooling
     one("avgPool2d 2x2", .avgPool2d, [1, 2, 4, 4]) { avgPool2d($0, kernel: (2, 2)) },
     one("avgPool2d 3x3 stride 2 padding 1 (count pad)", .avgPool2d, [1, 1, 5, 5]) {

@@ -15,8 +15,8 @@ let reductionCases: [GradcheckCase] = [
     one("sum all", .sum, [3, 4]) { $0.sum() },
     one("sum axis 1", .sum, [2, 3, 4]) { $0.sum(axis: 1) },
     one("sum axes 0,2 keepDims", .sum, [2, 3, 4]) { $0.sum(axes: [0, 2], keepDims: true) },
-    one("max axis -1", .max, [3, 5]) { $0.max(axis: -1) },
-    one("max all", .max, [2, 3, 2]) { $0.max() },
+    one("max axis -1", .max, [3, 5]) { $0.max(axis: -1) }.kinked,
+    one("max all", .max, [2, 3, 2]) { $0.max() }.kinked,
     one("mean axes", .sum, [2, 3, 4]) { $0.mean(axes: [1, 2]) },
     one("variance", .sum, [2, 6]) { $0.variance(axes: [1]) },
 ]
