@@ -46,6 +46,12 @@ private func expectUnreadableCheckpoint(_ name: String, reason: String) {
         expectUnreadableCheckpoint("checkpoint-large-dataset.h5", reason: "can hold")
     }
 
+    /// A shape whose byte count overflows (one size near 2^56) kept libhdf5 reading (`H5Dread` →
+    /// `H5D__select_read`) past the fuzzer's time limit; the extent check now refuses it before the read.
+    @Test func checkpointReadBeyondFile() {
+        expectUnreadableCheckpoint("checkpoint-read-beyond-file.h5", reason: "overflows")
+    }
+
     /// A damaged object header makes libhdf5 ask malloc for about 2^64 bytes while opening the file (reported
     /// by AddressSanitizer in H5C_protect); malloc's refusal must end in an error, not a crash.
     @Test func checkpointHDF5HugeHeader() {
