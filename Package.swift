@@ -15,6 +15,9 @@ let package = Package(
         .executable(name: "zoo", targets: ["zoo"]),
         .executable(name: "zoo-bench", targets: ["zoo-bench"]),
         .library(name: "ZooCore", targets: ["ZooCore"]),
+        // For the libFuzzer package in Fuzz/ (docs/fuzzing.md), which calls the commands' entry points.
+        .library(name: "ModelZoo", targets: ["ModelZoo"]),
+        .library(name: "ZooCLI", targets: ["ZooCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -242,7 +242,9 @@ public final class ClipStore: @unchecked Sendable {
             evalSplit: try file.attribute("evalSplit")?.stringValue ?? "test",
             splitRule: try file.attribute("splitRule")?.stringValue ?? "",
             resize: try file.attribute("resize")?.stringValue ?? "none", extra: extra)
-        guard metadata.height > 0, metadata.width > 0, [1, 3].contains(metadata.channels) else {
+        let row = metadata.width.multipliedReportingOverflow(by: max(metadata.channels, 1))
+        guard metadata.height > 0, metadata.width > 0, [1, 3].contains(metadata.channels), !row.overflow,
+              !metadata.height.multipliedReportingOverflow(by: row.partialValue).overflow else {
             throw ClipStoreError(file: file.path, message: "bad frame size \(metadata.height)x\(metadata.width)"
                                  + "x\(metadata.channels) in the root attributes")
         }
@@ -266,8 +268,17 @@ public final class ClipStore: @unchecked Sendable {
         guard offsets.count == lengths.count, names.count == lengths.count else {
             throw fail("offsets (\(offsets.count)), lengths (\(lengths.count)) and names (\(names.count)) differ in count")
         }
-        for i in lengths.indices where lengths[i] < 1 || offsets[i] < 0 || offsets[i] + lengths[i] > shape[0] {
+        for i in lengths.indices where lengths[i] < 1 || offsets[i] < 0 || lengths[i] > shape[0] - offsets[i] {
             throw fail("sequence \(i) (offset \(offsets[i]), length \(lengths[i])) lies outside the \(shape[0]) frames")
+        }
+        // Sequences do not overlap (the writer appends them one after another), so the lengths add up to at
+        // most the frame count; this also keeps every sum and byte count below from overflowing.
+        var frameTotal = 0
+        for length in lengths {
+            frameTotal += length
+            guard frameTotal <= shape[0] else {
+                throw fail("sequence lengths add up to more than the \(shape[0]) frames stored (overlapping sequences?)")
+            }
         }
         let low = try file.attribute("minValue", of: group)?.intValue
         let high = try file.attribute("maxValue", of: group)?.intValue

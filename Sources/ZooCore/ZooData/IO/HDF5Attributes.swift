@@ -134,6 +134,11 @@ extension HDF5File {
         let scalar = H5Sget_simple_extent_ndims(space) == 0
         let count = Int(H5Sget_simple_extent_npoints(space))
         let failure = { self.error(path, "cannot read attribute \"\(name)\": \(hdf5Detail())") }
+        // Attributes are stored uncompressed: a count or size the file cannot hold means a damaged file.
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: max(H5Tget_size(type), 1))
+        guard count >= 0, !overflow, bytes <= byteLimit(compressed: false) else {
+            throw error(path, "attribute \"\(name)\" claims \(count) elements, more than the file holds (damaged file?)")
+        }
         switch HDF5ElementType.of(type) {
         case .signedInteger, .unsignedInteger:
             var values = [Int64](repeating: 0, count: count)

@@ -98,7 +98,9 @@ public final class HDF5Dataset {
 
     /// Reads the box `start ..< start + count` (one entry per axis) into a new array.
     public func read<T: HDF5Scalar>(_ type: T.Type = T.self, start: [Int], count: [Int]) throws -> [T] {
-        let total = count.reduce(1, *)
+        try checkOpen()
+        let total = try checkedCount(count)
+        try checkBox(start: start, count: count, elements: total)
         return try [T](unsafeUninitializedCapacity: total) { buffer, initialized in
             try read(start: start, count: count, into: buffer)
             initialized = total
@@ -155,12 +157,24 @@ public final class HDF5Dataset {
         guard start.count == shape.count, count.count == shape.count else {
             throw error("selection of rank \(start.count)/\(count.count) on a dataset of rank \(shape.count)")
         }
-        for axis in shape.indices where start[axis] < 0 || count[axis] < 0 || start[axis] + count[axis] > shape[axis] {
+        for axis in shape.indices where start[axis] < 0 || count[axis] < 0 || count[axis] > shape[axis] - start[axis] {
             throw error("selection start \(start) count \(count) is outside the shape \(shape)")
         }
-        guard count.reduce(1, *) == elements else {
-            throw error("buffer holds \(elements) elements, the selection \(count) needs \(count.reduce(1, *))")
+        let needed = try checkedCount(count)
+        guard needed == elements else {
+            throw error("buffer holds \(elements) elements, the selection \(count) needs \(needed)")
         }
+    }
+
+    /// The element count of a box, or an error when a size is negative or the product overflows.
+    private func checkedCount(_ count: [Int]) throws -> Int {
+        var total = 1
+        for n in count {
+            let (product, overflow) = total.multipliedReportingOverflow(by: n)
+            guard n >= 0, !overflow else { throw error("selection \(count) has a negative size or overflows") }
+            total = product
+        }
+        return total
     }
 
     /// Runs `body(memorySpace, fileSpace)` with the box selected in the file space.
@@ -234,6 +248,10 @@ public final class HDF5Dataset {
 
 // MARK: - Opening and creating
 
+/// Reads up to this many bytes pass the file-size check on datasets and attributes (a sparse dataset of
+/// unwritten chunks can claim more than its file holds; 64 MiB of them is harmless).
+let hdf5SmallReadBytes = 64 << 20
+
 extension HDF5File {
     /// Opens an existing dataset.
     /// - Throws: `HDF5Error` naming the path when there is no dataset there.
@@ -247,7 +265,57 @@ extension HDF5File {
         }
         let dataset = H5Dopen2(id, path, zoo_h5p_default())
         guard dataset >= 0 else { throw error(path, "cannot open the dataset: \(hdf5Detail())") }
+        do { try checkExtent(of: dataset, path: path) } catch {
+            H5Dclose(dataset)
+            throw error
+        }
         return HDF5Dataset(file: self, path: path, id: dataset)
+    }
+
+    /// The most bytes a dataset of this file may claim: what the file holds (times deflate's largest
+    /// ratio, about 1032:1, when the dataset is compressed), and never less than `hdf5SmallReadBytes`.
+    func byteLimit(compressed: Bool) -> Int {
+        var size: hsize_t = 0
+        let fileBytes = H5Fget_filesize(id, &size) >= 0 ? Int(clamping: size) : 0
+        let (limit, overflow) = fileBytes.multipliedReportingOverflow(by: compressed ? 1100 : 1)
+        return max(overflow ? Int.max : limit, hdf5SmallReadBytes)
+    }
+
+    /// Checks a dataset's rank, sizes and element count against the file before anything reads it, so a
+    /// damaged or crafted file gives an error instead of an overflow or an allocation of its claimed size.
+    private func checkExtent(of dataset: hid_t, path: String) throws {
+        let space = H5Dget_space(dataset)
+        guard space >= 0 else { throw error(path, "cannot read the dataset's shape: \(hdf5Detail())") }
+        defer { H5Sclose(space) }
+        let rank = Int(H5Sget_simple_extent_ndims(space))
+        guard (0...32).contains(rank) else { throw error(path, "has rank \(rank) (damaged file?)") }
+        var dims = [hsize_t](repeating: 0, count: max(rank, 1))
+        var maxDims = [hsize_t](repeating: 0, count: max(rank, 1))
+        guard H5Sget_simple_extent_dims(space, &dims, &maxDims) >= 0 else {
+            throw error(path, "cannot read the dataset's shape: \(hdf5Detail())")
+        }
+        let unlimited = zoo_h5s_unlimited()
+        for axis in 0..<rank where dims[axis] > hsize_t(Int.max) || (maxDims[axis] != unlimited && maxDims[axis] > hsize_t(Int.max)) {
+            throw error(path, "has a size beyond 2^63 on axis \(axis) (damaged file?)")
+        }
+        let type = H5Dget_type(dataset)
+        guard type >= 0 else { throw error(path, "cannot read the element type: \(hdf5Detail())") }
+        let elementBytes = max(H5Tget_size(type), 1)
+        H5Tclose(type)
+        var bytes = elementBytes
+        for axis in 0..<rank {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: Int(dims[axis]))
+            guard !overflow else { throw error(path, "shape \(dims.prefix(rank).map { Int($0) }) overflows (damaged file?)") }
+            bytes = product
+        }
+        let plist = H5Dget_create_plist(dataset)
+        let compressed = plist >= 0 && H5Pget_nfilters(plist) > 0
+        if plist >= 0 { H5Pclose(plist) }
+        let limit = byteLimit(compressed: compressed)
+        guard bytes <= limit else {
+            throw error(path, "claims shape \(dims.prefix(rank).map { Int($0) }) (\(bytes) bytes), more than this "
+                        + "\(compressed ? "compressed " : "")file of \(byteLimit(compressed: false)) bytes can hold (damaged file?)")
+        }
     }
 
     /// Creates a dataset of `T` elements (missing parent groups are created).

@@ -193,13 +193,22 @@ public final class HDF5File {
 
     /// Paths of every dataset at or below `group`, depth first, sorted by name at each level.
     public func datasetPaths(under group: String = "/") throws -> [String] {
-        let group = hdf5NormalizedPath(group)
+        try datasetPaths(under: hdf5NormalizedPath(group), depth: 0)
+    }
+
+    /// Groups nested deeper than this are taken for a cycle of links (a damaged or crafted file).
+    static let maximumGroupDepth = 64
+
+    private func datasetPaths(under group: String, depth: Int) throws -> [String] {
+        guard depth < HDF5File.maximumGroupDepth else {
+            throw error(group, "groups nest deeper than \(HDF5File.maximumGroupDepth) levels (a cycle of links?)")
+        }
         var paths: [String] = []
         for name in try children(of: group) {
             let child = group == "/" ? "/" + name : group + "/" + name
             switch kind(of: child) {
             case .dataset: paths.append(child)
-            case .group: paths += try datasetPaths(under: child)
+            case .group: paths += try datasetPaths(under: child, depth: depth + 1)
             default: break
             }
         }
