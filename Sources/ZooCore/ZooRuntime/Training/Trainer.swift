@@ -157,12 +157,12 @@ public final class Trainer {
                 if stop.isSet { outcome = .interrupted; break }
                 if let limit = settings.timeLimit, Date().timeIntervalSince(clock) >= limit { outcome = .timeLimit; break }
                 if try enterStageIfNeeded(step: step) {
-                    // A growing model's new stage: fresh optimizers (the reset), the EMA extended to the
-                    // stage's new parameters.
+                    // A growing model's new stage: its optimizers made again by the model (which decides
+                    // whether any state carries over), the EMA extended to the stage's new parameters.
                     optimizers = model.makeOptimizers(learningRate: settings.learningRate)
                     ema?.include(optimizers.emaParameters)
                     reporter.report(.message("\(model.modelName): stage \(model.stage) from step \(step) "
-                                             + "(\(model.parameterCount) parameters); optimizers reset"))
+                                             + "(\(model.parameterCount) parameters); optimizers rebuilt by the model"))
                 }
                 optimizers.applySchedules(step: step)
                 guard let batch = try batcher.next() else { break }
