@@ -179,6 +179,35 @@ private func hopeless(_ edit: (inout HopelessGANConfig) -> Void = { _ in }) -> H
         #expect(missing.allSatisfy { $0 == nil })
     }
 
+    /// A rule with a stall loss fires only once that loss has stopped falling over the rule's window:
+    /// not while it falls by more than the drop, and a resumed monitor (replayed window) decides the same.
+    @Test func stallKeepsAnImprovingRunGoing() {
+        let stall = DivergenceStall("g", relativeDrop: 0.01)
+        let rule = DivergenceRule(name: "r", bounds: [DivergenceBound("d", below: 0.01)], patience: 4, stall: stall)
+        // The discriminator has won from step 0; g falls 10% per step for 8 steps, then stays flat.
+        let g: [Float] = (0..<8).map { 1 * pow(0.9, Float($0)) } + [Float](repeating: 0.43, count: 8)
+        var monitor = DivergenceMonitor(rules: [rule])
+        var firedAt: Int?
+        for (step, value) in g.enumerated() where firedAt == nil {
+            if monitor.record(StepLosses(["d": 0.001, "g": value])) != nil { firedAt = step }
+        }
+        // The window of steps 8...11 is flat: the first step whose whole window shows no 1% fall.
+        #expect(firedAt == 11)
+        #expect(monitor.lossNames == ["d", "g"])
+        #expect(stall.holds(in: [1, 1, 0.995, 0.995]))        // 0.5% fall: no progress
+        #expect(!stall.holds(in: [1, 1, 0.98, 0.98]))         // 2% fall: progress
+        #expect(!stall.holds(in: [1, nil, 1, 1]))             // a missing step never counts as stalled
+        // Replaying the last `memory` steps restores the window: the resumed monitor fires at the same step.
+        var resumed = DivergenceMonitor(rules: [rule])
+        resumed.replay((7..<10).map { StepLosses(["d": 0.001, "g": g[$0]]) })
+        #expect(resumed.record(StepLosses(["d": 0.001, "g": g[10]])) == nil)
+        #expect(resumed.record(StepLosses(["d": 0.001, "g": g[11]])) == rule)
+        #expect(rule.description.contains("g no longer falls by more than 1% from the older half"))
+        let flat = DivergenceStall("g", relativeDrop: 0)
+        #expect(flat.holds(in: [1, 1, 1, 1.01]) && flat.holds(in: [1, 1, 1, 1]))  // no fall at all: stalled
+        #expect(!flat.holds(in: [1, 1, 0.999, 0.999]))
+    }
+
     /// Each objective's rule holds on the losses of a discriminator that has won (scores at their targets,
     /// or past the hinge margin, or confident logits) and not at the undecided point (equal scores).
     @Test func sharedRulesReadTheirLosses() {
@@ -212,6 +241,7 @@ private func hopeless(_ edit: (inout HopelessGANConfig) -> Void = { _ in }) -> H
                                      train: data).run().losses
             for rule in model.divergenceRules {
                 for bound in rule.bounds { #expect(losses[bound.loss] != nil, "\(name): \(bound.loss) is not reported") }
+                if let stall = rule.stall { #expect(losses[stall.loss] != nil, "\(name): \(stall.loss) is not reported") }
             }
         }
     }

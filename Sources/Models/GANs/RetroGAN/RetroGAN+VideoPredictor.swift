@@ -58,13 +58,16 @@ extension RetroGAN: ConfiguredPredictor {
     }
 
     /// Either least-squares discriminator winning outright (its averaged loss near 0 while its generator
-    /// term is near 1) for `ganDivergencePatience` steps stops the run.
+    /// term is near 1) for `ganDivergencePatience` steps stops the run once `loss_G` has stopped falling too.
     public var divergenceRules: [DivergenceRule] {
-        let lsgan = AdversarialLoss.leastSquares
+        // The adversarial terms weigh 0.003 each in every preset, against the image terms' 1 and 0.005, so a discriminator
+        // that wins outright leaves the generator learning from L1 and LoG (as in the reference, which
+        // does not stop on it): the run stops only once loss_G has also stopped falling.
+        let lsgan = AdversarialLoss.leastSquares, stall = DivergenceStall("loss_G", relativeDrop: 0)
         return [lsgan.outrightWinRule("the frame discriminator D_A wins outright", discriminatorLoss: "loss_D_frame",
-                                      generatorLoss: "loss_G_frame", patience: ganDivergencePatience),
+                                      generatorLoss: "loss_G_frame", patience: ganDivergencePatience, stall: stall),
                 lsgan.outrightWinRule("the sequence discriminator D_B wins outright", discriminatorLoss: "loss_D_seq",
-                                      generatorLoss: "loss_G_seq", patience: ganDivergencePatience)]
+                                      generatorLoss: "loss_G_seq", patience: ganDivergencePatience, stall: stall)]
     }
 }
 

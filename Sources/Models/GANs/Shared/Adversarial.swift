@@ -103,13 +103,14 @@ extension AdversarialLoss {
     /// loss that averages them, as `averageDiscriminatorLoss`) while the generator's unweighted
     /// adversarial loss `generatorLoss` is above `outrightGeneratorLoss`, both for `patience`
     /// consecutive steps. Either alone is not divergence: a low discriminator loss with a generator that
-    /// still fools it on the next update is ordinary play.
+    /// still fools it on the next update is ordinary play. `stall` (nil: none) adds a loss that must also
+    /// have stopped falling, for a generator that keeps learning from other terms while it loses the game.
     public func outrightWinRule(_ name: String, discriminatorLoss: String, terms: Int = 1, generatorLoss: String,
-                                patience: Int) -> DivergenceRule {
+                                patience: Int, stall: DivergenceStall? = nil) -> DivergenceRule {
         DivergenceRule(name: name,
                        bounds: [DivergenceBound(discriminatorLoss, below: Self.outrightDiscriminatorTerm * Float(terms)),
                                 DivergenceBound(generatorLoss, above: outrightGeneratorLoss)],
-                       patience: patience)
+                       patience: patience, stall: stall)
     }
 }
 
