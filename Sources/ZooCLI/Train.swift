@@ -107,8 +107,8 @@ extension Zoo {
         }
 
         /// Models whose layers couple the rows of a batch; under --distributed they see only a rank's rows.
-        static let batchCoupled = ["svg-lp": "BatchNorm", "dvd-gan": "conditional BatchNorm",
-                                   "futuregan": "the minibatch standard deviation"]
+        static let batchCoupled = ["svg-lp": "BatchNorm statistics", "dvd-gan": "conditional BatchNorm statistics",
+                                   "futuregan": "the critic's minibatch standard deviation"]
 
         /// Trains and writes the result to `out`; throws `ExitCode(130)` after a Ctrl-C (checkpoint saved).
         /// With `parallel` (--distributed), rank 0 alone writes the run folder, progress and the result; the
@@ -167,14 +167,14 @@ extension Zoo {
                 reporter.report(.message("distributed: \(parallel.size) ranks, \(settings.batchSize / Swift.max(1, parallel.size)) "
                                          + "of the \(settings.batchSize) clips of each batch per rank, gradients averaged"))
                 if let layer = Self.batchCoupled[job.model.modelName], parallel.size > 1 {
-                    reporter.report(.message("note: \(job.model.modelName)'s \(layer) sees only each rank's rows of a batch "
-                                             + "(no cross-rank sync), so it differs from one process on the whole batch"))
+                    reporter.report(.message("note: \(job.model.modelName): \(layer) computed over each rank's rows only "
+                                             + "(no cross-rank sync), so training differs from one process on the whole batch"))
                 }
             }
 
             let stop = StopFlag()
             let handler = InterruptHandler(flag: stop) {
-                writeToStandardError("\nstopping after this step and saving (Ctrl-C again to quit at once)\n")
+                if root { writeToStandardError("\nstopping after this step and saving (Ctrl-C again to quit at once)\n") }
             }
             defer { handler.cancel() }
             let trainer = Trainer(model: job.model, preset: job.preset, settings: settings, data: prepared,
@@ -192,7 +192,8 @@ extension Zoo {
             if root { report(summary, job: job, settings: settings, run: run, floor: floor, to: sink) }
             if summary.outcome == .interrupted {
                 if !root { throw ExitCode(130) }
-                writeToStandardError("resume with: " + (arguments.map(RunDirectory.shellQuoted)
+                let launcher = parallel.map { ["mpirun", "-np", "\($0.size)"] } ?? []
+                writeToStandardError("resume with: " + (launcher + arguments.map(RunDirectory.shellQuoted)
                                      + (resume ? [] : ["--resume"])).joined(separator: " ") + "\n")
                 throw ExitCode(130)
             }

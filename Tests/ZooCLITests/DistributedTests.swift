@@ -122,6 +122,20 @@ private func requireBuilt() throws {
         print("\(model): resumed vs 1 process: max relative difference \(resumed.worst)")
     }
 
+    /// MPI is opened at run time: the executable does not link libmpi (so it runs where Open MPI is
+    /// missing), and `zoo doctor` reports the Open MPI that the tests' setup installed.
+    @Test func mpiIsLoadedAtRunTimeAndDoctorReportsIt() throws {
+        try requireBuilt()
+        let ldd = try shell("ldd \"$ZOO\"")
+        #expect(ldd.status == 0 && ldd.output.contains("libc.so") && !ldd.output.contains("libmpi"), "\(ldd.output)")
+        let doctor = try shell("\"$ZOO\" doctor --no-probe --json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(doctor.output.utf8)) as? [String: Any])
+        #expect(object["mpiAvailable"] as? Bool == true, "\(object["mpi"] ?? "no mpi key")")
+        #expect((object["mpi"] as? String)?.hasPrefix("Open MPI v") == true)
+        let text = try shell("\"$ZOO\" doctor --no-probe")
+        #expect(text.output.contains("zoo train --distributed runs under mpirun"), "\(text.output)")
+    }
+
     /// An error on the ranks (a batch that does not split over them) ends the job, naming the rank.
     @Test func anErrorNamesTheRank() throws {
         try requireBuilt()
@@ -162,7 +176,8 @@ private func requireBuilt() throws {
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(job.terminationStatus != 0)
         #expect(seconds < 10, "the job took \(seconds) s to end after rank 1 was killed")
-        #expect(output.contains("rank 1"), "mpirun's report should name rank 1: \(output)")
+        // Open MPI 4: "mpirun noticed that process rank 1 with PID … exited on signal 9 (Killed)."
+        #expect(output.contains("process rank 1") && output.contains("signal 9"), "mpirun's report should name rank 1: \(output)")
 
         let names = try FileManager.default.contentsOfDirectory(atPath: run)
         let checkpoints = names.filter { $0.hasSuffix(".h5") && RunDirectory.temporaryOwner($0) == nil }
