@@ -136,6 +136,23 @@ private func requireBuilt() throws {
         #expect(text.output.contains("zoo train --distributed runs under mpirun"), "\(text.output)")
     }
 
+    /// Without Open MPI (ZOO_MPI=off stands in for a machine without it): doctor says zoo trains
+    /// single-process, --distributed stops with a message naming what is missing, and plain training runs.
+    @Test func withoutMPIZooTrainsSingleProcess() throws {
+        try requireBuilt()
+        let w = try ShapesWorkspace(prefix: "zoo-nompi")
+        defer { w.remove() }
+        let doctor = try shell("ZOO_MPI=off \"$ZOO\" doctor --no-probe")
+        #expect(doctor.output.contains("not loaded (ZOO_MPI=off); zoo trains single-process only"), "\(doctor.output)")
+        let refused = try shell("ZOO_MPI=off \"$ZOO\" train rvd --preset tiny --data \(w.store) --steps 1 --distributed "
+                                + "--quiet --out \(w.file("refused"))")
+        #expect(refused.status != 0 && refused.output.contains("--distributed needs Open MPI, which is not loaded (ZOO_MPI=off)"),
+                "\(refused.output)")
+        let plain = try shell("ZOO_MPI=off \"$ZOO\" train rvd --preset tiny --data \(w.store) --steps 1 --eval-every 0 "
+                              + "--quiet --out \(w.file("plain"))")
+        #expect(plain.status == 0, "\(plain.output)")
+    }
+
     /// An error on the ranks (a batch that does not split over them) ends the job, naming the rank.
     @Test func anErrorNamesTheRank() throws {
         try requireBuilt()

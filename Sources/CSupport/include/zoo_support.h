@@ -51,7 +51,8 @@ int zoo_dnnl_conv_backward_data(const zoo_conv_shape *shape, const float *dy, co
 /// dw = the gradient of conv(x, w) in w for upstream dy (overwrites dw). 0 or -1 as above.
 int zoo_dnnl_conv_backward_weights(const zoo_conv_shape *shape, const float *x, const float *dy, float *dw);
 
-/// Whether Open MPI could be opened (dlopen of libmpi.so.40 or libmpi.so at first call, RTLD_GLOBAL).
+/// Whether Open MPI could be opened (dlopen of libmpi.so.40 or libmpi.so at first call, RTLD_GLOBAL; never
+/// when ZOO_MPI=off).
 int zoo_mpi_available(void);
 /// "Open MPI v4.1.4 (path)" when loaded, otherwise why not.
 const char *zoo_mpi_status(void);
