@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "ZooNN", dependencies: ["ZooTensor"], path: "Sources/ZooCore/ZooNN"),
         .target(name: "ZooData", dependencies: ["ZooTensor", "CBLAS", "CSupport", "CHDF5", "CPNG"], path: "Sources/ZooCore/ZooData"),
         .target(name: "ZooMetrics", dependencies: ["ZooTensor", "ZooNN", "ZooData"], path: "Sources/ZooCore/ZooMetrics"),
-        .target(name: "ZooRuntime", dependencies: ["ZooTensor", "ZooNN", "ZooData", "ZooMetrics"], path: "Sources/ZooCore/ZooRuntime"),
+        .target(name: "ZooRuntime", dependencies: ["ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "CSupport"], path: "Sources/ZooCore/ZooRuntime"),
         .target(name: "ZooCore", dependencies: ["ZooTensor", "ZooNN", "ZooData", "ZooMetrics", "ZooRuntime"],
                 path: "Sources/ZooCore/ZooCore"),
         // Models: one target per family; they import ZooCore only (VD configures RVD's network).

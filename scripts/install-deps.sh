@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages zoo builds against (OpenBLAS, HDF5, libpng, pkg-config), ffmpeg (video import)
-# and chromium (the test that renders `zoo compare`'s report.html headless), but only those that are missing;
+# Installs the Debian packages zoo builds against (OpenBLAS, HDF5, libpng, pkg-config), ffmpeg (video import),
+# chromium (the test that renders `zoo compare`'s report.html headless) and Open MPI (`zoo train --distributed`,
+# tested with `mpirun -np 2`), but only those that are missing;
 # runs apt-get update first when something must be installed. Uses sudo only when not root.
 # `zoo weights fetch` (run by the test command) needs a python3 that has pip and numpy: unless $ZOO_PYTHON
 # names another Python, Debian's python3, python3-pip and python3-numpy are installed when python3 lacks them.
 set -euo pipefail
 
-packages=(libopenblas-dev libhdf5-dev libpng-dev pkg-config ffmpeg chromium)
+packages=(libopenblas-dev libhdf5-dev libpng-dev pkg-config ffmpeg chromium openmpi-bin libopenmpi-dev)
 apt-cache show libdnnl-dev >/dev/null 2>&1 && packages+=(libdnnl-dev)  # optional: oneDNN convolutions (zoo runs without it)
 missing=()
 for p in "${packages[@]}"; do

@@ -23,6 +23,11 @@ public struct DoctorReport: Codable, Equatable {
     /// The implementations oneDNN chose for a probe convolution (forward, input grad, weight grad), or nil
     /// without oneDNN (or without the probe). Shown also when ZOO_CONV leaves convolutions on im2col.
     public var convolutionImplementations: String?
+    /// Whether `zoo train --distributed` can run: "Open MPI v4.1.4 (path)" or why not (MPI is opened at run
+    /// time; without it zoo runs single-process).
+    public var mpi: String
+    /// Whether Open MPI could be loaded.
+    public var mpiAvailable: Bool
 
     /// Gathers the report; `probe` runs the ~1 s checks: sgemm (skipped when OpenBLAS is unusable), the FMA
     /// peak and oneDNN's probe convolution.
@@ -35,7 +40,8 @@ public struct DoctorReport: Codable, Equatable {
         return DoctorReport(system: system, sgemmProbeGFLOPS: rate, sgemmProbeSize: sgemmProbeSize, verdict: verdict,
                             fmaPeakGFLOPS: peak, fmaISA: FMAPeak.isa,
                             convolution: ConvBackend.summary,
-                            convolutionImplementations: probe ? ConvBackend.probeImplementations() : nil)
+                            convolutionImplementations: probe ? ConvBackend.probeImplementations() : nil,
+                            mpi: DataParallel.status, mpiAvailable: DataParallel.isAvailable)
     }
 
     /// The probe's matrix size (n x n x n, on the sgemm thread count).
@@ -96,6 +102,8 @@ public struct DoctorReport: Codable, Equatable {
         }
         lines.append(("convolution", convolution))
         if let impl = convolutionImplementations { lines.append(("oneDNN kernels", impl)) }
+        lines.append(("MPI", mpiAvailable ? "\(mpi); zoo train --distributed runs under mpirun"
+                                          : "\(mpi); zoo trains single-process only"))
         let width = lines.map(\.0.count).max() ?? 0
         var out = lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }
         out.append("verdict: \(verdict.level): \(verdict.message)")

@@ -67,6 +67,10 @@ extension Zoo {
         @Option(help: "Stop (with a checkpoint) after this many minutes of training.")
         public var minutes: Double?
 
+        @Flag(help: ArgumentHelp("Data-parallel training over MPI: run under `mpirun -np N` (docs/distributed.md).",
+                                 discussion: "Every rank trains on its share of each batch (--batch-size must divide by N); gradients are averaged; rank 0 writes the run folder."))
+        public var distributed = false
+
         @OptionGroup public var output: OutputOptions
 
         public init() {}
@@ -86,13 +90,35 @@ extension Zoo {
             out ?? "runs/\(model)-\(preset ?? ((try? checkModel(model, preset: nil))?.defaultPreset ?? "default"))"
         }
 
-        public func run() throws { try execute(.standardOutput()) }
+        public func run() throws {
+            guard distributed else { return try execute(.standardOutput()) }
+            let parallel: DataParallel
+            do { parallel = try DataParallel() } catch { throw ZooError("\(error)") }
+            do {
+                try execute(parallel.isRoot ? .standardOutput() : ResultSink { _ in }, parallel: parallel)
+            } catch let code as ExitCode {
+                parallel.finish()
+                throw code
+            } catch {
+                // Any rank's error ends every rank, naming the rank (MPI_Abort).
+                parallel.abort(error)
+            }
+            parallel.finish()
+        }
+
+        /// Models whose layers couple the rows of a batch; under --distributed they see only a rank's rows.
+        static let batchCoupled = ["svg-lp": "BatchNorm statistics", "dvd-gan": "conditional BatchNorm statistics",
+                                   "futuregan": "the critic's minibatch standard deviation"]
 
         /// Trains and writes the result to `out`; throws `ExitCode(130)` after a Ctrl-C (checkpoint saved).
-        public func execute(_ sink: ResultSink, arguments: [String] = CommandLine.arguments) throws {
+        /// With `parallel` (--distributed), rank 0 alone writes the run folder, progress and the result; the
+        /// other ranks train silently.
+        public func execute(_ sink: ResultSink, arguments: [String] = CommandLine.arguments,
+                            parallel: DataParallel? = nil) throws {
             let entry = try checkModel(model, preset: preset)
             let run = RunDirectory(path: outputPath)
-            let reporter = makeTrainingReporter(quiet: output.quiet)
+            let root = parallel?.isRoot ?? true
+            let reporter: any TrainingReporter = root ? makeTrainingReporter(quiet: output.quiet) : SilentReporter()
             let job: TrainingJob
             if resume {
                 job = try TrainingJob.resuming(entry: entry, run: run, preset: preset, steps: steps)
@@ -105,7 +131,7 @@ extension Zoo {
                                    + "differ from those in \(run.lastCheckpoint) (leave them out)")
                 }
             } else {
-                if run.holdsRun {
+                if root && run.holdsRun {
                     throw ZooError("\(run.path) already holds a run; continue it with --resume or choose another --out")
                 }
                 var rng = RandomGenerator(seed: seed)
@@ -123,25 +149,51 @@ extension Zoo {
             if let evalEvery { settings.evalEvery = evalEvery }
             settings.timeLimit = minutes.map { $0 * 60 }
             try settings.validate()
-            try run.prepare()
-            let data = try PreparedData.prepare(DataSpec(settings.data), contract: ContractRequirement(
-                job.model.contract, trainClipLength: settings.clipLength), note: { reporter.report(.message($0)) })
-            try run.recordCommand(arguments)
-            try run.recordConfig(model: job.model.modelName, preset: job.preset, configJSON: try job.model.configJSON(),
-                                 settings: settings)
+            if root { try run.prepare() }
+            // Rank 0 prepares (and may generate and cache) the data first; the others then read it.
+            func prepareData() throws -> PreparedData {
+                try PreparedData.prepare(DataSpec(settings.data), contract: ContractRequirement(
+                    job.model.contract, trainClipLength: settings.clipLength), note: { reporter.report(.message($0)) })
+            }
+            let data = root ? try prepareData() : nil
+            try parallel?.barrier()
+            let prepared = try data ?? prepareData()
+            if root {
+                try run.recordCommand(arguments)
+                try run.recordConfig(model: job.model.modelName, preset: job.preset, configJSON: try job.model.configJSON(),
+                                     settings: settings)
+            }
+            if let parallel, root {
+                reporter.report(.message("distributed: \(parallel.size) ranks, \(settings.batchSize / Swift.max(1, parallel.size)) "
+                                         + "of the \(settings.batchSize) clips of each batch per rank, gradients averaged"))
+                if let layer = Self.batchCoupled[job.model.modelName], parallel.size > 1 {
+                    reporter.report(.message("note: \(job.model.modelName): \(layer) computed over each rank's rows only "
+                                             + "(no cross-rank sync), so training differs from one process on the whole batch"))
+                }
+            }
 
             let stop = StopFlag()
             let handler = InterruptHandler(flag: stop) {
-                writeToStandardError("\nstopping after this step and saving (Ctrl-C again to quit at once)\n")
+                if root { writeToStandardError("\nstopping after this step and saving (Ctrl-C again to quit at once)\n") }
             }
             defer { handler.cancel() }
-            let trainer = Trainer(model: job.model, preset: job.preset, settings: settings, data: data, run: run,
-                                  reporter: reporter, stop: stop)
+            let trainer = Trainer(model: job.model, preset: job.preset, settings: settings, data: prepared,
+                                  run: root ? run : nil, reporter: reporter, stop: stop)
+            trainer.distributed = parallel
             let summary = try trainer.run(resumeFrom: job.resume, checkpointPath: run.lastCheckpoint)
-            let floor = try summary.evaluation.flatMap { try copyLastEvaluation(like: $0, model: job.model, data: data) }
-            report(summary, job: job, settings: settings, run: run, floor: floor, to: sink)
+            let floor = try summary.evaluation.flatMap { try copyLastEvaluation(like: $0, model: job.model, data: prepared) }
+            if let parallel, root, parallel.size > 1, summary.step > (job.resume?.step ?? 0) {
+                let steps = Double(summary.step - (job.resume?.step ?? 0))
+                reporter.report(.message(String(format: "distributed: gradient allreduce %.1f MB per step in %.1f calls, "
+                                                + "%.3f s per step of %.3f s", Double(parallel.reducedBytes) / steps / 1e6,
+                                                Double(parallel.reduceCalls) / steps, parallel.reduceSeconds / steps,
+                                                summary.seconds / steps)))
+            }
+            if root { report(summary, job: job, settings: settings, run: run, floor: floor, to: sink) }
             if summary.outcome == .interrupted {
-                writeToStandardError("resume with: " + (arguments.map(RunDirectory.shellQuoted)
+                if !root { throw ExitCode(130) }
+                let launcher = parallel.map { ["mpirun", "-np", "\($0.size)"] } ?? []
+                writeToStandardError("resume with: " + (launcher + arguments.map(RunDirectory.shellQuoted)
                                      + (resume ? [] : ["--resume"])).joined(separator: " ") + "\n")
                 throw ExitCode(130)
             }

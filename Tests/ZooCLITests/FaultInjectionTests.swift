@@ -5,27 +5,14 @@ import Foundation
 import Testing
 @testable import ZooCore
 
-/// A temporary folder with a tiny 16x16 gray `shapes` store (the tiny presets' 2 context + 3 predicted).
+/// The tiny `shapes` workspace of these tests.
 private struct FaultWorkspace {
-    let path: String
-    let store: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "zoo-faults-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        store = path + "/shapes.h5"
-        var settings = MovingShapes.Settings()
-        settings.size = 16
-        settings.channels = 1
-        try MovingShapes.writeStore(path: store, settings: settings, trainCount: 8, trainFrames: 8, testCount: 4,
-                                    testFrames: 5, seed: 1)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-    func remove() {
-        _ = try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file("run"))
-        try? FileManager.default.removeItem(atPath: path)
-    }
+    private let base: ShapesWorkspace
+    init() throws { base = try ShapesWorkspace(prefix: "zoo-faults") }
+    var path: String { base.path }
+    var store: String { base.store }
+    func file(_ name: String) -> String { base.file(name) }
+    func remove() { base.remove() }
 }
 
 /// A finished run of the real executable: exit status and stderr.

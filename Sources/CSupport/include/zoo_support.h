@@ -51,6 +51,26 @@ int zoo_dnnl_conv_backward_data(const zoo_conv_shape *shape, const float *dy, co
 /// dw = the gradient of conv(x, w) in w for upstream dy (overwrites dw). 0 or -1 as above.
 int zoo_dnnl_conv_backward_weights(const zoo_conv_shape *shape, const float *x, const float *dy, float *dw);
 
+/// Whether Open MPI could be opened (dlopen of libmpi.so.40 or libmpi.so at first call, RTLD_GLOBAL; never
+/// when ZOO_MPI=off).
+int zoo_mpi_available(void);
+/// "Open MPI v4.1.4 (path)" when loaded, otherwise why not.
+const char *zoo_mpi_status(void);
+/// MPI_Init (unless already done), then this process's rank and the world's size. 0, or -1 without MPI.
+int zoo_mpi_init(int *rank, int *size);
+/// In-place MPI_Allreduce(MPI_SUM) of `count` floats over MPI_COMM_WORLD. 0 or -1.
+int zoo_mpi_allreduce_sum_float(float *values, long count);
+/// In-place MPI_Allreduce of `count` doubles: the sum, or the maximum when `maximum` is nonzero. 0 or -1.
+int zoo_mpi_allreduce_double(double *values, long count, int maximum);
+/// MPI_Bcast of `count` bytes from `root`. 0 or -1.
+int zoo_mpi_broadcast(void *bytes, long count, int root);
+/// A barrier over MPI_COMM_WORLD that sleeps while it waits (MPI_Ibarrier polled every 2 ms). 0 or -1.
+int zoo_mpi_quiet_barrier(void);
+/// MPI_Abort(MPI_COMM_WORLD, code): ends every rank of the job.
+void zoo_mpi_abort(int code);
+/// MPI_Finalize when MPI was initialised and not yet finalised. 0 or -1.
+int zoo_mpi_finalize(void);
+
 #ifdef __cplusplus
 }
 #endif

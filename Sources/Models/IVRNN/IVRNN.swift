@@ -346,7 +346,7 @@ public final class IVRNN: Module {
     public func drawNoise(batch: Int, steps: Int, rng: inout RandomGenerator) -> [Tensor] {
         config.latentBlocks.enumerated().map { k, block in
             let (h, w) = config.resolution(config.encoderLevel(block: block))
-            return Init.normal([batch, steps, config.latentChannels[k], h, w], rng: &rng)
+            return Init.batchNormal([batch, steps, config.latentChannels[k], h, w], rng: &rng)
         }
     }
 

@@ -126,7 +126,8 @@ public final class RVD: Module, DiffusionSampling {
     ///      loss term |target − ε_θ(yₙ, n, ctxᵢ)| (L1 mean; target ε for ε-prediction);
     ///   3. the true frame xᵢ is fed to both nets (teacher forcing) to condition frame i + 1;
     ///   4. the loss is the mean of the terms over the T − burn-in frames.
-    /// Draws n, then each frame's ε, from `rng`.
+    /// Draws n, then each frame's ε, from `rng`, per batch row (`perRow`, `Init.batchNormal`: data-parallel
+    /// training gives each process its rows of the single-process draws).
     ///
     /// The denoiser has no state, so its T − burn-in calls run as one call on all frames stacked along
     /// the batch (the same sum of per-frame means, in another floating-point order): one large call
@@ -137,7 +138,7 @@ public final class RVD: Module, DiffusionSampling {
                      && Array(clips.shape[2...]) == [c.channels, c.height, c.width],
                      "RVD trains on clips [B, T > \(config.burnInFrames), \(c.channels), \(c.height), \(c.width)], got \(clips.shape)")
         let b = clips.shape[0], frameCount = clips.shape[1]
-        let steps = (0..<b).map { _ in rng.int(below: schedule.stepCount) }                         // 1
+        let steps = rng.perRow(b) { $0.int(below: schedule.stepCount) }                              // 1
         var state = zeroState(batch: b)
         var condition: Conditioning?
         var noisy: [Tensor] = [], targets: [Tensor] = [], contexts: [[Tensor]] = []
@@ -145,7 +146,7 @@ public final class RVD: Module, DiffusionSampling {
             let x = clips.selecting(axis: 1, i)
             if i >= config.burnInFrames, let c = condition {                                         // 2
                 let y0 = residual(x, c)
-                let noise = NoiseSchedule.noise(y0.shape, rng: &rng)
+                let noise = Init.batchNormal(y0.shape, rng: &rng)
                 noisy.append(schedule.qSample(x0: y0, t: steps, noise: noise))
                 targets.append(config.objective.target(x0: y0, noise: noise, schedule: schedule, t: steps))
                 contexts.append(c.context)

@@ -31,7 +31,7 @@ protocol SVGLPNoiseSource {
 }
 
 extension RandomGenerator: SVGLPNoiseSource {
-    mutating func gaussian(_ shape: [Int]) -> Tensor { Init.normal(shape, rng: &self) }
+    mutating func gaussian(_ shape: [Int]) -> Tensor { Init.batchNormal(shape, rng: &self) }
 }
 
 /// SVG-LP: encoder, decoder, frame predictor, posterior and learned prior.

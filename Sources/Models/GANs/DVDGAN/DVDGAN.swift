@@ -56,7 +56,7 @@ public final class DVDGAN: Module {
 
     /// `z` ~ N(0, I) of shape [count, L] from `rng`.
     func drawNoise(count: Int, rng: inout RandomGenerator) -> Tensor {
-        Init.normal([count, config.latentSize], rng: &rng)
+        Init.batchNormal([count, config.latentSize], rng: &rng)
     }
 
     /// `k` distinct frame indices below `count`, sorted (the reference's `sample_k_frames`).

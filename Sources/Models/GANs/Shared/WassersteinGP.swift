@@ -25,7 +25,7 @@ public struct WassersteinCriticLoss {
 /// One interpolation weight per sample, u_n ~ U(0, 1), shaped [N, 1, …, 1] to broadcast over a tensor of
 /// rank `rank`.
 public func interpolationWeights(batch: Int, rank: Int, rng: inout RandomGenerator) -> Tensor {
-    let values = (0..<batch).map { _ in rng.uniform() }
+    let values = rng.perRow(batch) { $0.uniform() }
     return Tensor(shape: [batch] + [Int](repeating: 1, count: rank - 1), scalars: values)
 }
 

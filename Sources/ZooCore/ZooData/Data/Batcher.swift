@@ -50,9 +50,12 @@ public final class Batcher {
     ///     clips); frame sizes must divide.
     ///   - startStep: the first batch index (a saved `step`, to resume).
     ///   - prefetch: batches prepared ahead on a background thread (0: prepare on demand).
+    ///   - shard: in data-parallel training, this process's share: the windows of each global batch of
+    ///     `batchSize` clips are chosen as without a shard and only the shard's rows are read (`batchSize`
+    ///     must divide by the shard's count).
     /// - Throws: `BatcherError` when no sequence holds a clip or the frame size does not divide.
     public init(source: any VideoSequenceSource, batchSize: Int, clipLength: Int, order: Order,
-                pixelReduction: Int = 1, startStep: Int = 0, prefetch: Int = 2) throws {
+                pixelReduction: Int = 1, startStep: Int = 0, prefetch: Int = 2, shard: BatchShard? = nil) throws {
         require(batchSize > 0 && clipLength > 0 && startStep >= 0 && prefetch >= 0 && pixelReduction > 0,
                      "Batcher needs positive batchSize, clipLength, pixelReduction and non-negative "
                         + "startStep, prefetch")
@@ -61,6 +64,9 @@ public final class Batcher {
             let longest = (0..<source.sequenceCount).map(source.frameCount(ofSequence:)).max() ?? 0
             throw BatcherError("no sequence holds a clip of \(clipLength) frames (\(source.sequenceCount) sequences, "
                                + "longest \(longest))")
+        }
+        if let shard, batchSize % shard.count != 0 {
+            throw BatcherError("a batch of \(batchSize) clips does not split over \(shard.count) processes")
         }
         guard source.height % pixelReduction == 0 && source.width % pixelReduction == 0 else {
             throw BatcherError("\(source.height)x\(source.width) frames do not divide by pixel reduction "
@@ -74,7 +80,7 @@ public final class Batcher {
         self.step = startStep
         self.eligibleSequences = eligible
         let plan = BatchPlan(source: source, eligible: eligible, batchSize: batchSize, clipLength: clipLength,
-                             order: order, pixelReduction: pixelReduction)
+                             order: order, pixelReduction: pixelReduction, shard: shard)
         self.plan = plan
         prefetcher = prefetch > 0 ? Prefetcher(plan: plan, first: startStep, capacity: prefetch) : nil
     }
@@ -118,6 +124,7 @@ private struct BatchPlan: @unchecked Sendable {
     let clipLength: Int
     let order: Batcher.Order
     let pixelReduction: Int
+    let shard: BatchShard?
 
     var batchCount: Int? {
         if case .fixed = order { return (eligible.count + batchSize - 1) / batchSize }
@@ -148,7 +155,8 @@ private struct BatchPlan: @unchecked Sendable {
 
     /// Reads and scales the clips of batch `index` into [B, T, C, H/r, W/r] in [-1, 1].
     func make(_ index: Int) throws -> VideoBatch {
-        let windows = windows(index)
+        var windows = windows(index)
+        if let shard { windows = Array(windows[shard.rows(global: windows.count)]) }
         let c = source.channels, h = source.height, w = source.width, r = pixelReduction
         let oh = h / r, ow = w / r
         let frameBytes = h * w * c

@@ -34,6 +34,20 @@ public enum Init {
         return Tensor(shape: shape, scalars: values)
     }
 
+    /// N(mean, std²) noise for a batch whose rows lie along `batchAxis` of `shape`: `normal(shape, ...)`,
+    /// except under the generator's `batchShard` (data-parallel training), where `shape[batchAxis]` is this
+    /// process's share: the noise of the whole global batch is drawn (so every process consumes the
+    /// stream a single process would) and this process's rows are kept.
+    public static func batchNormal(_ shape: [Int], batchAxis: Int = 0, mean: Float = 0, std: Float = 1,
+                                   rng: inout RandomGenerator) -> Tensor {
+        guard let shard = rng.batchShard, shard.count > 1 else { return normal(shape, mean: mean, std: std, rng: &rng) }
+        require(batchAxis >= 0 && batchAxis < shape.count, "batchNormal: batch axis \(batchAxis) of shape \(shape)")
+        var global = shape
+        global[batchAxis] *= shard.count
+        return normal(global, mean: mean, std: std, rng: &rng)
+            .sliced(axis: batchAxis, shard.rows(local: shape[batchAxis])).copy()
+    }
+
     /// PyTorch's default layer weight: kaiming-uniform with a = √5, i.e. U(±1/√fan_in).
     public static func defaultWeight(_ shape: [Int], rng: inout RandomGenerator) -> Tensor {
         let bound = 1 / Float(fans(shape).fanIn).squareRoot()

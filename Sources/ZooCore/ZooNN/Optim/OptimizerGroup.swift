@@ -17,6 +17,10 @@ public final class OptimizerGroup {
 
     public private(set) var members: [(String, Member)] = []
 
+    /// Averages each group's gradients across processes before its update (data-parallel training);
+    /// nil: a single process.
+    public var reducer: GradientReducer?
+
     public init() {}
 
     /// Adds a group. Names must be unique.
@@ -48,10 +52,13 @@ public final class OptimizerGroup {
     public func optimizer(_ name: String) -> Optimizer { member(name).optimizer }
 
     /// One update of group `group`: the gradients of `loss` with respect to that group's parameters (other
-    /// parameters are left alone), then the optimizer's step.
+    /// parameters are left alone), averaged across processes when there is a `reducer`, then the
+    /// optimizer's step.
     public func minimize(_ loss: Tensor, group: String = "model") {
         let member = member(group)
-        member.optimizer.update(member.parameters, gradients: gradients(of: loss, wrt: member.parameters))
+        var grads: [Tensor?] = gradients(of: loss, wrt: member.parameters)
+        if let reducer { grads = reducer.reduce(grads, group: group) }
+        member.optimizer.update(member.parameters, gradients: grads)
     }
 
     /// The parameters the trainer's EMA covers, in group order.

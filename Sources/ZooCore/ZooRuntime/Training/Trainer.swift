@@ -73,6 +73,10 @@ public final class Trainer {
     public var checkpointWriteHook: ((Int) throws -> Void)?
     /// The evaluation result at the end (also in the summary).
     public private(set) var lastEvaluation: EvaluationResult?
+    /// Data-parallel training over MPI (docs/distributed.md): this rank's share of each batch and of each
+    /// per-row draw, gradients and losses averaged over the ranks, rank 0's weights broadcast at the start.
+    /// Only rank 0 should get a run folder and a reporter; the others evaluate nothing and wait for it.
+    public var distributed: DataParallel?
 
     /// Every parameter of the model in its current stage.
     private var parameters: [(String, Parameter)] { model.namedParameters() }
@@ -121,7 +125,16 @@ public final class Trainer {
         } else {
             try enterStageIfNeeded(step: 0)
         }
+        if let distributed {
+            guard settings.batchSize % distributed.size == 0 else {
+                throw DistributedError("--batch-size \(settings.batchSize) does not split over \(distributed.size) ranks "
+                                       + "(each rank takes an equal share of every batch; choose a multiple of \(distributed.size))")
+            }
+            try distributed.broadcastWeights(model)
+            rng.batchShard = distributed.shard
+        }
         var optimizers = model.makeOptimizers(learningRate: settings.learningRate)
+        optimizers.reducer = distributed
         var ema = makeEMA(optimizers)
         if let checkpoint {
             try restore(checkpoint, path: checkpointPath, optimizers: optimizers, ema: ema, rng: &rng)
@@ -152,14 +165,19 @@ public final class Trainer {
         } else {
             let batcher = try Batcher(source: train, batchSize: settings.batchSize, clipLength: settings.clipLength,
                                       order: .random(seed: settings.dataSeed), pixelReduction: pixelReduction,
-                                      startStep: step)
+                                      startStep: step, shard: distributed?.shard)
             while step < settings.steps {
-                if stop.isSet { outcome = .interrupted; break }
-                if let limit = settings.timeLimit, Date().timeIntervalSince(clock) >= limit { outcome = .timeLimit; break }
+                var stopping: TrainingOutcome? = stop.isSet ? .interrupted : nil
+                if stopping == nil, let limit = settings.timeLimit, Date().timeIntervalSince(clock) >= limit { stopping = .timeLimit }
+                // Ranks stop together (any rank's reason stops all; an interrupt wins over the time limit).
+                if let distributed { stopping = try distributed.agreeOnStop(stopping) }
+                if let stopping { outcome = stopping; break }
                 if try enterStageIfNeeded(step: step) {
                     // A growing model's new stage: its optimizers made again by the model (which decides
                     // whether any state carries over), the EMA extended to the stage's new parameters.
+                    if let distributed { try distributed.broadcastWeights(model) }
                     optimizers = model.makeOptimizers(learningRate: settings.learningRate)
+                    optimizers.reducer = distributed
                     ema?.include(optimizers.emaParameters)
                     reporter.report(.message("\(model.modelName): stage \(model.stage) from step \(step) "
                                              + "(\(model.parameterCount) parameters); optimizers rebuilt by the model"))
@@ -167,6 +185,7 @@ public final class Trainer {
                 optimizers.applySchedules(step: step)
                 guard let batch = try batcher.next() else { break }
                 losses = model.trainStep(batch, optimizers: optimizers, step: step, rng: &rng)
+                if let distributed { losses = try distributed.averageLosses(losses) }
                 step += 1
                 if let bad = losses.first(where: { !$0.1.isFinite }) {
                     throw TrainingError.nonFinite(step: step, what: "loss \(bad.0)", lastGoodCheckpoint: lastSaved?.path)
@@ -281,6 +300,11 @@ public final class Trainer {
     // MARK: - Evaluation
 
     private func evaluate(step: Int, ema: EMA?, final: Bool) throws {
+        // Data-parallel: rank 0 evaluates while the others wait (sleeping) at a barrier.
+        if let distributed {
+            defer { try? distributed.barrier() }
+            guard distributed.isRoot else { return }
+        }
         guard let test else { return }
         let raw = parameters.map { $0.1.value }
         ema?.apply(to: parameters)

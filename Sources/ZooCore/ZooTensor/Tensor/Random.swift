@@ -9,6 +9,11 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
     public private(set) var state: (UInt64, UInt64, UInt64, UInt64)
     /// A cached second normal draw from the last Box-Muller pair.
     private var spareNormal: Float?
+    /// Under data-parallel training, this process's share of the batch of the step being trained (the
+    /// trainer sets it around `trainStep`); nil otherwise. Draws made per batch row (`perRow`, and
+    /// `Init.batchNormal` in ZooNN) then draw for every row of the global batch and keep this process's
+    /// rows, so every process consumes the stream a single process would. Not part of the state.
+    public var batchShard: BatchShard?
 
     /// Seeds the state through SplitMix64, so nearby seeds give unrelated streams.
     public init(seed: UInt64) {
@@ -36,6 +41,15 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
     }
 
     public static func == (a: RandomGenerator, b: RandomGenerator) -> Bool { a.stateWords == b.stateWords }
+
+    /// One draw per row of a batch of `rows` rows: `(0..<rows).map { draw(&self) }`, except under a
+    /// `batchShard`, where `rows` is this process's share and the draws are made for every row of the
+    /// global batch (`rows · count` of them, in order) and this process's rows are returned.
+    public mutating func perRow<T>(_ rows: Int, _ draw: (inout RandomGenerator) -> T) -> [T] {
+        guard let shard = batchShard else { return (0..<rows).map { _ in draw(&self) } }
+        let all = (0..<(rows * shard.count)).map { _ in draw(&self) }
+        return Array(all[shard.rows(local: rows)])
+    }
 
     @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
@@ -81,3 +95,29 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
     public mutating func int(below n: Int) -> Int { Int(next(upperBound: UInt64(n))) }
 }
 
+
+/// Which rows of each global batch this process holds in data-parallel training: `rank` of `count`
+/// processes holds rows [rank·b, (rank + 1)·b) of a global batch of count·b rows.
+public struct BatchShard: Sendable, Equatable, CustomStringConvertible {
+    /// This process's index, 0..<count.
+    public let rank: Int
+    /// The number of processes sharing each batch.
+    public let count: Int
+
+    public init(rank: Int, count: Int) {
+        require(count >= 1 && rank >= 0 && rank < count, "BatchShard: rank \(rank) of \(count)")
+        self.rank = rank
+        self.count = count
+    }
+
+    /// This process's rows of a global batch whose shares are `local` rows each.
+    public func rows(local: Int) -> Range<Int> { (rank * local)..<((rank + 1) * local) }
+
+    /// This process's rows of a global batch of `global` rows (which `count` must divide).
+    public func rows(global: Int) -> Range<Int> {
+        require(global % count == 0, "a batch of \(global) rows does not split over \(count) processes")
+        return rows(local: global / count)
+    }
+
+    public var description: String { "rank \(rank) of \(count)" }
+}
