@@ -181,7 +181,7 @@ extension Zoo {
                                   run: root ? run : nil, reporter: reporter, stop: stop)
             trainer.distributed = parallel
             let summary = try trainer.run(resumeFrom: job.resume, checkpointPath: run.lastCheckpoint)
-            let floor = try summary.evaluation.flatMap { try copyLastEvaluation(like: $0, model: job.model, data: prepared) }
+            let floor = root ? try summary.evaluation.flatMap { try copyLastEvaluation(like: $0, model: job.model, data: prepared) } : nil
             if let parallel, root, parallel.size > 1, summary.step > (job.resume?.step ?? 0) {
                 let steps = Double(summary.step - (job.resume?.step ?? 0))
                 reporter.report(.message(String(format: "distributed: gradient allreduce %.1f MB per step in %.1f calls, "

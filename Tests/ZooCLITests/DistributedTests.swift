@@ -86,6 +86,37 @@ private func requireBuilt() throws {
 }
 
 @Suite(.serialized) struct Distributed {
+
+    /// The final evaluation's sampling is shared: with 16 test clips in batches of 8, rank 0 predicts one
+    /// batch and rank 1 the other (rank 0 reports half the generated frames of one process), and the
+    /// scores equal one process's on the same weights (the runs' weights differ by ≤ 1e-5, so the scores
+    /// agree to 1e-4).
+    @Test func evaluationIsSharedOverTheRanks() throws {
+        try requireBuilt()
+        let w = try ShapesWorkspace(prefix: "zoo-mpi-eval", testCount: 16, testFrames: 8)
+        defer { w.remove() }
+        let common = "train retrogan --preset tiny --data \(w.store) --batch-size 4 --steps 3 --eval-every 0 --quiet --json"
+        func evaluation(_ finished: Finished) throws -> EvaluationResult {
+            let lines = finished.output.components(separatedBy: "\n")     // the report is pretty-printed JSON
+            let first = try #require(lines.firstIndex(of: "{"), "\(finished.output)")
+            let last = try #require(lines.lastIndex(of: "}"), "\(finished.output)")
+            let text = lines[first...last].joined(separator: "\n")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let e = try #require(object["evaluation"], "no evaluation in \(text)")
+            return try JSONDecoder().decode(EvaluationResult.self, from: try JSONSerialization.data(withJSONObject: e))
+        }
+        let single = try shell("\"$ZOO\" \(common) --out \(w.file("single"))")
+        try #require(single.status == 0, "\(single.output)")
+        let ranks = try shell(try mpiCommand(2, "\(common) --distributed --out \(w.file("ranks"))"))
+        try #require(ranks.status == 0, "\(ranks.output)")
+        let one = try evaluation(single), two = try evaluation(ranks)
+        #expect(one.clips == 16 && two.clips == 16)
+        #expect(one.generatedFrames == 16 * 3 && two.generatedFrames == 8 * 3, "rank 0 predicted only its batch")
+        #expect(one.metrics.map(\.name) == two.metrics.map(\.name))
+        for (a, b) in zip(two.metrics, one.metrics) {
+            #expect(abs(a.mean - b.mean) <= 1e-4 * max(abs(b.mean), 1), "\(a.name): \(a.mean) on 2 ranks, \(b.mean) in one process")
+        }
+    }
     /// rvd (GroupNorm) and retrogan (instance norm, both optimizer groups): 5 steps on 2 ranks equal 5
     /// steps of one process on the same global batches of 4 clips (max relative difference ≤ 1e-5), and a
     /// 2-rank run stopped at step 3 resumes in one process to the same weights.

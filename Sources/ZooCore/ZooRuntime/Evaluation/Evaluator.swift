@@ -104,6 +104,25 @@ public struct EvaluationBatch {
     public var quantizedTruth: Tensor
 }
 
+/// Processes that share an evaluation's sampling: batch i is predicted by process i % count, with the
+/// generator a single process would use for it, and sent to every process, which then scores every batch.
+/// The result is the single process's; the sampling, which dominates a diffusion model's evaluation, is
+/// split `count` ways.
+public struct EvaluationShare {
+    /// This process, 0..<count.
+    public let rank: Int
+    /// The processes sharing the evaluation.
+    public let count: Int
+    /// Sends `values` from process `root` to every process (in place; the same length everywhere).
+    public let broadcast: (inout [Float], _ root: Int) throws -> Void
+
+    public init(rank: Int, count: Int, broadcast: @escaping (inout [Float], _ root: Int) throws -> Void) {
+        self.rank = rank
+        self.count = count
+        self.broadcast = broadcast
+    }
+}
+
 /// Evaluates predictors on fixed test clips.
 public enum Evaluator {
     /// Runs the protocol.
@@ -119,12 +138,15 @@ public enum Evaluator {
     ///   - stripClips: draw this many clips' context | truth | samples into `strip` (0: none).
     ///   - progress: called after each batch with (clips done, clips in all).
     ///   - observe: called with each batch's context, truth and quantised samples (after scoring).
+    ///   - share: processes that share the sampling (data-parallel training; nil: this process alone). Every
+    ///     process of the share calls this with the same arguments and gets the single process's result.
     /// - Returns: the result and, when asked for, the sample strip.
     public static func evaluate(_ model: any VideoPredictor, preset: String, step: Int, test: any VideoSequenceSource,
                                 startFrame: Int, pixelReduction: Int = 1, data: String,
                                 settings: EvaluationSettings, metrics: EvaluationMetrics = .basic, stripClips: Int = 0,
                                 progress: ((Int, Int) -> Void)? = nil,
-                                observe: ((EvaluationBatch) throws -> Void)? = nil) throws -> (EvaluationResult, PNGImage?) {
+                                observe: ((EvaluationBatch) throws -> Void)? = nil,
+                                share: EvaluationShare? = nil) throws -> (EvaluationResult, PNGImage?) {
         let contract = model.contract
         let started = Date()
         let all = try Batcher(source: test, batchSize: 1, clipLength: contract.clipLength,
@@ -144,47 +166,75 @@ public enum Evaluator {
         var index = 0
         var samplingSeconds = 0.0
         var generatedFrames = 0
-        while done < total, var batch = try batcher.next() {
-            if batch.batchSize > total - done {
-                let keep = total - done
-                batch = VideoBatch(frames: batch.frames.sliced(axis: 0, 0..<keep))
+        // A round is one batch per process: process r predicts the round's batch r (with the generator of
+        // that batch's index, as a single process would) and sends it to the others; then every batch of
+        // the round is scored in order. One process: a round is one batch.
+        let processes = share?.count ?? 1, rank = share?.rank ?? 0
+        // A deterministic model's samples are all equal: predict one and repeat it.
+        let drawn = model.isStochastic ? settings.samples : 1
+        while done < total {
+            var round: [(batch: VideoBatch, index: Int)] = []
+            var taken = done
+            while round.count < processes, taken < total, var batch = try batcher.next() {
+                if batch.batchSize > total - taken {
+                    batch = VideoBatch(frames: batch.frames.sliced(axis: 0, 0..<(total - taken)))
+                }
+                try contract.check(batch.frames, minimumFrames: contract.clipLength, role: "test clips")
+                round.append((batch, index))
+                taken += batch.batchSize
+                index += 1
             }
-            try contract.check(batch.frames, minimumFrames: contract.clipLength, role: "test clips")
-            let context = batch.frames(0..<contract.contextFrames)
-            let truth = batch.frames(contract.contextFrames..<contract.clipLength)
-            var rng = RandomGenerator(seed: settings.seed ^ (UInt64(index) &* 0x9E37_79B9_7F4A_7C15))
-            // A deterministic model's samples are all equal: predict one and repeat it.
-            let drawn = model.isStochastic ? settings.samples : 1
-            let predictStart = Date()
-            var predicted = noGrad {
-                model.predict(context: context, frameCount: contract.predictedFrames, sampleCount: drawn, rng: &rng)
+            if round.isEmpty { break }
+            var predictions = [Tensor?](repeating: nil, count: round.count)
+            if rank < round.count {
+                let (batch, batchIndex) = round[rank]
+                var rng = RandomGenerator(seed: settings.seed ^ (UInt64(batchIndex) &* 0x9E37_79B9_7F4A_7C15))
+                let predictStart = Date()
+                let predicted = noGrad {
+                    model.predict(context: batch.frames(0..<contract.contextFrames), frameCount: contract.predictedFrames,
+                                  sampleCount: drawn, rng: &rng)
+                }
+                samplingSeconds += Date().timeIntervalSince(predictStart)
+                generatedFrames += batch.batchSize * drawn * contract.predictedFrames
+                let expected = [batch.batchSize, drawn, contract.predictedFrames, contract.channels,
+                                contract.height, contract.width]
+                guard predicted.shape == expected else {
+                    throw PredictorError.contractMismatch("\(model.modelName).predict returned \(predicted.shape), expected \(expected)")
+                }
+                predictions[rank] = predicted
             }
-            samplingSeconds += Date().timeIntervalSince(predictStart)
-            generatedFrames += batch.batchSize * drawn * contract.predictedFrames
-            let expected = [batch.batchSize, drawn, contract.predictedFrames, contract.channels,
-                            contract.height, contract.width]
-            guard predicted.shape == expected else {
-                throw PredictorError.contractMismatch("\(model.modelName).predict returned \(predicted.shape), expected \(expected)")
+            for (r, item) in round.enumerated() {
+                let shape = [item.batch.batchSize, drawn, contract.predictedFrames, contract.channels,
+                             contract.height, contract.width]
+                var predicted: Tensor
+                if let share {
+                    var values = predictions[r]?.scalars ?? [Float](repeating: 0, count: shape.reduce(1, *))
+                    try share.broadcast(&values, r)
+                    predicted = Tensor(shape: shape, scalars: values)
+                } else {
+                    predicted = predictions[r]!
+                }
+                let context = item.batch.frames(0..<contract.contextFrames)
+                let truth = item.batch.frames(contract.contextFrames..<contract.clipLength)
+                if drawn != settings.samples {
+                    var expanded = shape
+                    expanded[1] = settings.samples
+                    predicted = predicted.expanded(to: expanded)
+                }
+                if stripClips > 0 && strip == nil {
+                    let shown = model.isStochastic ? predicted : predicted.sliced(axis: 1, 0..<1)   // samples are equal
+                    strip = FrameGrid.sampleStrip(context: context, truth: truth, samples: shown, clips: stripClips,
+                                                  scale: Swift.max(1, 64 / Swift.max(contract.height, contract.width)))
+                }
+                let x = FrameImages.quantized(predicted), y = FrameImages.quantized(truth)
+                let fvdContext = kinds.contains(.fvd) && contract.contextFrames > 0 ? FrameImages.quantized(context) : nil
+                accumulator.add(samples: x, truth: y, context: fvdContext)
+                if kinds.contains(.mse) { mseMeanParts.append(frameMSE(samples: x.mean(axes: [1], keepDims: true), truth: y)) }
+                try observe?(EvaluationBatch(firstClip: done, context: context, truth: truth, quantizedSamples: x,
+                                             quantizedTruth: y))
+                done += item.batch.batchSize
+                progress?(done, total)
             }
-            if drawn != settings.samples {
-                var shape = expected
-                shape[1] = settings.samples
-                predicted = predicted.expanded(to: shape)
-            }
-            if stripClips > 0 && strip == nil {
-                let shown = model.isStochastic ? predicted : predicted.sliced(axis: 1, 0..<1)   // samples are equal
-                strip = FrameGrid.sampleStrip(context: context, truth: truth, samples: shown, clips: stripClips,
-                                              scale: Swift.max(1, 64 / Swift.max(contract.height, contract.width)))
-            }
-            let x = FrameImages.quantized(predicted), y = FrameImages.quantized(truth)
-            let fvdContext = kinds.contains(.fvd) && contract.contextFrames > 0 ? FrameImages.quantized(context) : nil
-            accumulator.add(samples: x, truth: y, context: fvdContext)
-            if kinds.contains(.mse) { mseMeanParts.append(frameMSE(samples: x.mean(axes: [1], keepDims: true), truth: y)) }
-            try observe?(EvaluationBatch(firstClip: done, context: context, truth: truth, quantizedSamples: x,
-                                         quantizedTruth: y))
-            done += batch.batchSize
-            index += 1
-            progress?(done, total)
         }
         guard done > 0 else {
             throw PredictorError.contractMismatch("no test clip of \(contract.clipLength) frames to evaluate on")

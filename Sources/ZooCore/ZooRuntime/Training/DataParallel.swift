@@ -160,6 +160,18 @@ public final class DataParallel: GradientReducer {
         bytes.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
+    // MARK: - Evaluation
+
+    /// The ranks as an evaluation share: batch i of an evaluation sampled on rank i % size and broadcast
+    /// from it, so the sampling is split over the ranks and every rank gets the single process's result.
+    public var evaluationShare: EvaluationShare {
+        EvaluationShare(rank: rank, count: size) { values, root in
+            guard !values.isEmpty else { return }
+            let ok = values.withUnsafeMutableBytes { zoo_mpi_broadcast($0.baseAddress, $0.count, Int32(root)) }
+            guard ok == 0 else { throw DistributedError("MPI_Bcast of evaluation samples from rank \(root) failed") }
+        }
+    }
+
     // MARK: - Coordination
 
     /// Waits until every rank gets here, sleeping meanwhile (no busy wait).

@@ -300,11 +300,8 @@ public final class Trainer {
     // MARK: - Evaluation
 
     private func evaluate(step: Int, ema: EMA?, final: Bool) throws {
-        // Data-parallel: rank 0 evaluates while the others wait (sleeping) at a barrier.
-        if let distributed {
-            defer { try? distributed.barrier() }
-            guard distributed.isRoot else { return }
-        }
+        // Data-parallel: the ranks share the sampling (batch i on rank i % N) and each gets rank 0's result;
+        // only rank 0 has a run folder, a log and a reporter to write it to.
         guard let test else { return }
         let raw = parameters.map { $0.1.value }
         ema?.apply(to: parameters)
@@ -317,7 +314,8 @@ public final class Trainer {
         let (result, strip) = try Evaluator.evaluate(model, preset: preset, step: step, test: test.source,
                                                      startFrame: test.startFrame, pixelReduction: pixelReduction,
                                                      data: settings.data, settings: evaluation,
-                                                     stripClips: run == nil ? 0 : settings.evalClips)
+                                                     stripClips: run == nil ? 0 : settings.evalClips,
+                                                     share: distributed?.evaluationShare)
         var stripPath: String?
         if let run, let strip {
             let path = run.samples + "/" + String(format: "step-%06d.png", step)
