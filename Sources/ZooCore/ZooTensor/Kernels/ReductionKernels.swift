@@ -18,7 +18,7 @@ extension Kernels {
             return
         }
         // Split over outer when it is large, otherwise over inner columns.
-        if outer >= Parallel.coreCount * 2 || inner < 1024 {
+        if outer >= Parallel.threads * 2 || inner < 1024 {
             Parallel.forChunks(outer, minimumWork: 65_536, costPerItem: r * inner) { range in
                 for o in range { accumulateRows(src + o * r * inner, r: r, inner: inner, cols: 0..<inner, dst + o * inner) }
             }
