@@ -73,7 +73,7 @@ extension Kernels {
         var i = 8
         while i + 8 <= count {
             let v = load8(p, i)
-            m = pointwiseMax(m, v)
+            m.replace(with: v, where: v .> m)  // (the generic pointwiseMax was not inlined)
             nan .|= v .!= v
             i += 8
         }
