@@ -100,6 +100,10 @@ static void load_once(void) {
     // OpenMP threads that spin after each oneDNN call would take the cores from zoo's own threads; unless
     // the user chose, they wait passively.
     setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+    // ZOO_THREADS caps oneDNN's threads like zoo's own (the programs have checked the value at start), unless
+    // the user set OMP_NUM_THREADS.
+    const char *threads = getenv("ZOO_THREADS");
+    if (threads && *threads) setenv("OMP_NUM_THREADS", threads, 0);
     const char *names[] = {"libdnnl.so.2", "libdnnl.so", NULL};
     void *h = NULL;
     for (int i = 0; names[i] && !h; i++) h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);

@@ -28,11 +28,14 @@ Weights are PyTorch's default initialisation (timing does not depend on them); i
 """
 import argparse
 import json
-import resource
+import os
 import statistics
 import sys
 import time
 import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_bench_common import rss_mb, timed  # noqa: E402
 
 # The reference's 64x64 configuration (config.py), used by the stand-alone mode.
 BAIR64 = {"channels": 3, "height": 64, "width": 64, "dim": 48, "dim_mults": [1, 2, 4, 8],

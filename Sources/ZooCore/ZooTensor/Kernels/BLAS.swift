@@ -51,7 +51,8 @@ public enum BLAS {
                              b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
                              c: UnsafeMutablePointer<Float>, ldc: Int) {
         _ = ready
-        let threads = m * n * k >= splitMinimumMACs && !Parallel.isInsideParallelRegion ? threadCount : 1
+        let threads = m * n * k >= splitMinimumMACs && !Parallel.isInsideParallelRegion
+            ? Parallel.threadOverride ?? threadCount : 1
         sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
               b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, blocks: threads)
     }

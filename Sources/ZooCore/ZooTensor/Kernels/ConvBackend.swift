@@ -1,14 +1,12 @@
 // Which code runs a convolution: oneDNN's kernels (libdnnl, opened at run time by CSupport/zoo_dnnl.c, no
 // link-time dependency) or zoo's own im2col + sgemm (ConvKernels.swift), which every machine has.
 //
-// ZOO_CONV chooses: unset or `im2col` (the default: zoo's own path), `dnnl` (oneDNN; the program stops with
-// a message if it cannot be loaded). `im2col` set explicitly also keeps the library from being opened.
+// ZOO_CONV chooses: unset (the default: oneDNN where libdnnl loads, else im2col), `dnnl` (oneDNN; the program
+// stops with a message if it cannot be loaded) or `im2col` (zoo's own path; the library is not opened).
 // oneDNN was faster on every conv benchmark row on the AVX-512 Xeon, forward and backward
-// (docs/benchmarks.md), but it is not the default: its different summation order moved SVG-LP's outputs
-// past the parity tests' bounds against the official modules (relative L2 up to 1.3e-3 where the bound is
-// 3x PyTorch's own float32 error, 2.1e-4), while each single convolution is as accurate as a plain float32
-// loop. A convolution called inside a parallel task stays on im2col (oneDNN brings its own threads).
-// oneDNN's results differ from im2col's in the last bits (tests compare both against Double references).
+// (docs/benchmarks.md). Its results differ from im2col's in the last bits (another summation order); tests
+// compare both against Double references, and the models' parity tests against the official code pass on
+// both. A convolution called inside a parallel task stays on im2col (oneDNN brings its own threads).
 
 import CSupport
 import Foundation
@@ -21,8 +19,8 @@ public enum ConvBackend {
         case im2col, dnnl
     }
 
-    /// ZOO_CONV when the process started (nil when unset: im2col). An unknown value stops the program with
-    /// a message naming the variable.
+    /// ZOO_CONV when the process started (nil when unset: oneDNN where it loads, else im2col). An unknown
+    /// value stops the program with a message naming the variable.
     public static let requested: Path? = {
         guard let raw = ProcessInfo.processInfo.environment["ZOO_CONV"], !raw.isEmpty else { return nil }
         guard let path = Path(rawValue: raw.lowercased()) else {
@@ -59,7 +57,7 @@ public enum ConvBackend {
     /// im2col + sgemm runs it).
     @inline(__always)
     static func useDNNL(_ g: ConvGeometry) -> Bool {
-        guard (forced ?? requested) == .dnnl, !Parallel.isInsideParallelRegion, strictCheck else { return false }
+        guard (forced ?? requested) != .im2col, !Parallel.isInsideParallelRegion, strictCheck else { return false }
         return dnnlAvailable
     }
 
@@ -98,8 +96,10 @@ public enum ConvBackend {
         switch requested {
         case .im2col: return "im2col + sgemm (ZOO_CONV=im2col)"
         case nil:
-            return "im2col + sgemm (the default; ZOO_CONV=dnnl for oneDNN: "
-                + (dnnlAvailable ? "\(dnnlStatus) found)" : "oneDNN \(dnnlStatus))")
+            return dnnlAvailable
+                ? "oneDNN (the default where it loads; ZOO_CONV=im2col for zoo's own im2col + sgemm), im2col + sgemm "
+                    + "inside parallel tasks; \(dnnlStatus)"
+                : "im2col + sgemm (the default without oneDNN: \(dnnlStatus))"
         case .dnnl:
             return "oneDNN (ZOO_CONV=dnnl) for every convolution it accepts, im2col + sgemm inside parallel tasks; "
                 + dnnlStatus

@@ -26,18 +26,26 @@ extension Kernels {
     /// Below this many multiply-accumulates a convolution runs on one thread.
     static let convParallelMinimumMACs = 1 << 21
 
+    /// Items a convolution big enough to split is cut into at least. A constant, not the thread count: the
+    /// items (and so every product's shape and every partial sum of the weight gradient) are the same however
+    /// many threads run them, which keeps results independent of ZOO_THREADS and of the machine's cores.
+    static let convMinimumItems = 4
+    /// Partial sums a split weight gradient is accumulated in (at most): item groups of consecutive items,
+    /// each summed in order, then added in group order. Also a constant, for the same reason.
+    static let weightGradGroups = 4
+
     /// Cuts `units` (lines or channels) of each of `batch` samples into items of about `targetPerItem`
-    /// units, with at least one item per thread when the work is big enough to split.
+    /// units, with at least `convMinimumItems` items when the work is big enough to split.
     static func convPlan(batch: Int, units: Int, targetPerItem: Int, macs: Int) -> ConvPlan {
-        let cores = macs >= convParallelMinimumMACs ? Parallel.coreCount : 1
+        let split = macs >= convParallelMinimumMACs
         var per = Swift.max(1, Swift.min(units, targetPerItem))
         var chunks = (units + per - 1) / per
-        if batch * chunks < cores && units > 1 {
-            chunks = Swift.min(units, (cores + batch - 1) / batch)
+        if split && batch * chunks < convMinimumItems && units > 1 {
+            chunks = Swift.min(units, (convMinimumItems + batch - 1) / batch)
             per = (units + chunks - 1) / chunks
             chunks = (units + per - 1) / per
         }
-        return ConvPlan(perItem: per, chunks: chunks, threads: Swift.min(cores, batch * chunks))
+        return ConvPlan(perItem: per, chunks: chunks, threads: split ? Swift.min(Parallel.threads, batch * chunks) : 1)
     }
 
     /// Calls `body(item, thread)` for every item in 0..<items. Thread t takes items t, t + threads, … in
@@ -161,8 +169,10 @@ extension Kernels {
         }
     }
 
-    /// The adjoint of `convolution` in W: dW[co, k] = Σ_n Σ_o dy_n[co, o] · col_n[k, o]. Each thread sums its
-    /// items into its own buffer; the buffers are added at the end.
+    /// The adjoint of `convolution` in W: dW[co, k] = Σ_n Σ_o dy_n[co, o] · col_n[k, o]. The items are cut
+    /// into at most `weightGradGroups` groups of consecutive items; each group sums its items, in order, into
+    /// its own buffer (the first into dw), and the buffers are added in group order at the end. Threads take
+    /// whole groups, so the result does not depend on how many threads there are.
     public static func convolutionWeightGrad(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ g: ConvGeometry,
                                              into dw: UnsafeMutablePointer<Float>) {
         let k = g.columnRows, l = g.outputVolume, m = g.outChannels, oW = g.output[2]
@@ -176,32 +186,41 @@ extension Kernels {
         let pointwise = g.isPointwise
         let plan = convPlan(batch: g.batch, units: g.lines,
                             targetPerItem: pointwise ? g.lines : Swift.max(1, convScratchBudget / k / oW), macs: g.macs)
+        let items = g.batch * plan.chunks
+        let groups = g.macs >= convParallelMinimumMACs ? Swift.min(items, weightGradGroups) : 1
+        let threads = Swift.min(plan.threads, groups)
         let scratchSize = pointwise ? 0 : k * plan.perItem * oW
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, scratchSize * plan.threads))
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, scratchSize * threads))
         defer { scratch.deallocate() }
-        // Thread 0 accumulates straight into dw; the others into buffers added afterwards.
-        let extra = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, (plan.threads - 1) * m * k))
+        // Group 0 accumulates straight into dw; the others into buffers added afterwards.
+        let extra = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(1, (groups - 1) * m * k))
         defer { extra.deallocate() }
-        if plan.threads > 1 { extra.update(repeating: 0, count: (plan.threads - 1) * m * k) }
-        runConvItems(g.batch * plan.chunks, threads: plan.threads) { item, t in
-            let n = item / plan.chunks, first = (item - n * plan.chunks) * plan.perItem
-            let lines = first..<Swift.min(g.lines, first + plan.perItem)
-            let cols = lines.count * oW
-            let xs = x + n * inVolume
-            let acc = t == 0 ? dw : extra + (t - 1) * m * k
-            let gy = dy + n * m * l + first * oW
-            if pointwise {
-                BLAS.sgemm(transposeB: true, m: m, n: k, k: cols, a: gy, lda: l, b: xs + first * oW, ldb: l,
-                           beta: 1, c: acc, ldc: k)
-            } else {
-                let col = scratch + t * scratchSize
-                im2col(xs, g, lines: lines, into: col)
-                BLAS.sgemm(transposeB: true, m: m, n: k, k: cols, a: gy, lda: l, b: col, ldb: cols, beta: 1, c: acc, ldc: k)
+        if groups > 1 { extra.update(repeating: 0, count: (groups - 1) * m * k) }
+        runConvItems(groups, threads: threads) { group, t in
+            let acc = group == 0 ? dw : extra + (group - 1) * m * k
+            for item in (group * items / groups)..<((group + 1) * items / groups) {
+                let n = item / plan.chunks, first = (item - n * plan.chunks) * plan.perItem
+                let lines = first..<Swift.min(g.lines, first + plan.perItem)
+                let cols = lines.count * oW
+                let xs = x + n * inVolume
+                let gy = dy + n * m * l + first * oW
+                if pointwise {
+                    BLAS.sgemm(transposeB: true, m: m, n: k, k: cols, a: gy, lda: l, b: xs + first * oW, ldb: l,
+                               beta: 1, c: acc, ldc: k)
+                } else {
+                    let col = scratch + t * scratchSize
+                    im2col(xs, g, lines: lines, into: col)
+                    BLAS.sgemm(transposeB: true, m: m, n: k, k: cols, a: gy, lda: l, b: col, ldb: cols, beta: 1, c: acc, ldc: k)
+                }
             }
         }
-        for t in 1..<Swift.max(1, plan.threads) {
-            let src = extra + (t - 1) * m * k
-            for i in 0..<(m * k) { dw[i] += src[i] }
+        if groups > 1 {
+            Parallel.forChunks(m * k, minimumWork: 65_536) { range in
+                for group in 1..<groups {
+                    let src = extra + (group - 1) * m * k
+                    for i in range { dw[i] += src[i] }
+                }
+            }
         }
     }
 }

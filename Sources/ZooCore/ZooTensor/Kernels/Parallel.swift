@@ -16,6 +16,14 @@ public enum Parallel {
     public static let coreCount: Int =
         (try? threadSetting(ProcessInfo.processInfo.environment["ZOO_THREADS"])) ?? availableProcessors
 
+    /// Overrides `coreCount` for the kernels the current task runs (`Parallel.$threadOverride.withValue(1) { ... }`):
+    /// tests run the same work on one and on two threads in one process. Loops already running are not
+    /// affected; oneDNN's own threads are not either (it reads ZOO_THREADS once, when it is loaded).
+    @TaskLocal package static var threadOverride: Int?
+
+    /// The thread count kernels split across now: `threadOverride` when set, else `coreCount`.
+    public static var threads: Int { threadOverride ?? coreCount }
+
     /// The thread count a `ZOO_THREADS` value asks for: nil when unset or empty, else a whole number from 1 to
     /// `available` (more threads than processors would only add switching).
     public static func threadSetting(_ value: String?, available: Int = availableProcessors) throws -> Int? {
@@ -53,7 +61,7 @@ public enum Parallel {
     /// The number of tasks `forChunks` splits `count` items into (1 inside a parallel region).
     @inline(__always)
     public static func taskCount(_ count: Int, minimumWork: Int, costPerItem: Int = 1) -> Int {
-        let tasks = Swift.min(coreCount, Swift.max(1, count * costPerItem / Swift.max(1, minimumWork)), count)
+        let tasks = Swift.min(threads, Swift.max(1, count * costPerItem / Swift.max(1, minimumWork)), count)
         return tasks > 1 && isInsideParallelRegion ? 1 : tasks
     }
 

@@ -18,7 +18,7 @@ extension Kernels {
             return
         }
         // Split over outer when it is large, otherwise over inner columns.
-        if outer >= Parallel.coreCount * 2 || inner < 1024 {
+        if outer >= Parallel.threads * 2 || inner < 1024 {
             Parallel.forChunks(outer, minimumWork: 65_536, costPerItem: r * inner) { range in
                 for o in range { accumulateRows(src + o * r * inner, r: r, inner: inner, cols: 0..<inner, dst + o * inner) }
             }
@@ -45,6 +45,14 @@ extension Kernels {
     /// Maximum of [outer, r, inner] over the middle axis into [outer, inner].
     public static func maxMiddle(_ src: UnsafePointer<Float>, outer: Int, r: Int, inner: Int,
                                  into dst: UnsafeMutablePointer<Float>) {
+        if inner == 1 && r >= 16 {
+            // Rows of contiguous values (a softmax over the last axis): eight lanes at a time. The maximum
+            // is exact, so the result is the scalar loop's (a NaN anywhere gives NaN).
+            Parallel.forChunks(outer, minimumWork: 65_536, costPerItem: r) { range in
+                for o in range { dst[o] = rowMax(src + o * r, count: r) }
+            }
+            return
+        }
         Parallel.forChunks(outer, minimumWork: 65_536, costPerItem: r * inner) { range in
             for o in range {
                 let s = src + o * r * inner, d = dst + o * inner
@@ -55,5 +63,22 @@ extension Kernels {
                 }
             }
         }
+    }
+
+    /// The largest of `count` ≥ 8 contiguous values, NaN when any is NaN.
+    @inline(__always)
+    private static func rowMax(_ p: UnsafePointer<Float>, count: Int) -> Float {
+        var m = load8(p, 0)
+        var nan = m .!= m
+        var i = 8
+        while i + 8 <= count {
+            let v = load8(p, i)
+            m.replace(with: v, where: v .> m)  // (the generic pointwiseMax was not inlined)
+            nan .|= v .!= v
+            i += 8
+        }
+        var best = m.max()
+        while i < count { let v = p[i]; if v > best { best = v }; if v.isNaN { return v }; i += 1 }
+        return any(nan) ? Float.nan : best
     }
 }

@@ -27,10 +27,15 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transpose
         // Fold the batch into M: one large sgemm.
         BLAS.sgemm(transposeB: transposeB, m: batch * m, n: n, k: k, a: pa, lda: ac, b: pb, ldb: bc, c: po, ldc: n)
     } else {
-        for i in 0..<batch {
-            BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                       a: pa + i * ar * ac, lda: ac, b: pb + (sharedB ? 0 : i * br * bc), ldb: bc,
-                       c: po + i * m * n, ldc: n)
+        // Products too small to be split themselves (attention's per-head products) are shared out over the
+        // cores by batch item. Each is still one sgemm call, so the result is the same on any thread count.
+        let split = m * n * k < BLAS.splitMinimumMACs
+        Parallel.forChunks(split ? batch : 1, minimumWork: BLAS.splitMinimumMACs, costPerItem: m * n * k) { items in
+            for i in split ? items : 0..<batch {
+                BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                           a: pa + i * ar * ac, lda: ac, b: pb + (sharedB ? 0 : i * br * bc), ldb: bc,
+                           c: po + i * m * n, ldc: n)
+            }
         }
     }
     return out.recorded(.matmul, [a, b]) { dy in
